@@ -1,0 +1,674 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * KUnit suite for the ring transport: the receive state machine, the send
+ * path, failing closed and parking for suspend.
+ *
+ * #included at the end of xenbus_comms.c so it can reach the static
+ * pieces.  Every case runs against its own struct xb_comms and a
+ * kzalloc()ed fake store page, with a counter standing in for the event
+ * channel: no thread, no irq, no hypercall, and nothing here touches the
+ * live connection of the kernel under test.  The test plays xenstored by
+ * writing the response ring and reading the request ring directly.
+ */
+
+#include <kunit/test.h>
+#include <kunit/test-bug.h>
+
+struct xb_fake {
+	struct xb_comms comms;
+	unsigned int notified;		/* peer notifications */
+	unsigned int broken_calls;
+	int broken_err;
+	unsigned int nr_msgs;
+	struct xb_msg *msgs[8];		/* delivered, freed at exit */
+};
+
+struct xb_fake_out {
+	struct xb_out out;
+	struct kvec vec;
+	unsigned int sent_calls;
+	int sent_err;
+};
+
+static struct xb_fake *xb_fake_of(struct kunit *test)
+{
+	return test->priv;
+}
+
+static void xb_fake_notify(struct xb_comms *c)
+{
+	container_of(c, struct xb_fake, comms)->notified++;
+}
+
+static void xb_fake_keep(struct xb_fake *f, struct xb_msg *msg)
+{
+	if (f->nr_msgs < ARRAY_SIZE(f->msgs))
+		f->msgs[f->nr_msgs++] = msg;
+	else
+		kfree(msg);
+}
+
+static void xb_fake_deliver(struct xb_msg *msg)
+{
+	struct kunit *test = kunit_get_current_test();
+
+	if (!test) {
+		kfree(msg);
+		return;
+	}
+	xb_fake_keep(xb_fake_of(test), msg);
+}
+
+static void xb_fake_broken(int err)
+{
+	struct kunit *test = kunit_get_current_test();
+	struct xb_fake *f;
+
+	if (!test)
+		return;
+	f = xb_fake_of(test);
+	f->broken_calls++;
+	f->broken_err = err;
+}
+
+static const struct xb_comms_ops xb_fake_ops = {
+	.deliver = xb_fake_deliver,
+	.broken = xb_fake_broken,
+};
+
+static void xb_fake_sent(struct xb_out *out, int err)
+{
+	struct xb_fake_out *fo = container_of(out, struct xb_fake_out, out);
+
+	fo->sent_calls++;
+	fo->sent_err = err;
+}
+
+static void xb_fake_out_init(struct xb_fake_out *fo, u32 req_id,
+			     const char *body)
+{
+	fo->vec.iov_base = (void *)body;
+	fo->vec.iov_len = strlen(body);
+	fo->out.hdr.type = XS_READ;
+	fo->out.hdr.req_id = req_id;
+	fo->out.hdr.tx_id = 0;
+	fo->out.hdr.len = fo->vec.iov_len;
+	fo->out.vec = &fo->vec;
+	fo->out.nr_vec = 1;
+	fo->out.sent = xb_fake_sent;
+}
+
+static int xb_comms_test_init(struct kunit *test)
+{
+	struct xb_fake *f;
+
+	f = kunit_kzalloc(test, sizeof(*f), GFP_KERNEL);
+	if (!f)
+		return -ENOMEM;
+	f->comms.intf = kunit_kzalloc(test, sizeof(*f->comms.intf), GFP_KERNEL);
+	if (!f->comms.intf)
+		return -ENOMEM;
+	f->comms.ops = &xb_fake_ops;
+	f->comms.notify = xb_fake_notify;
+	mutex_init(&f->comms.ctl_mutex);
+	init_waitqueue_head(&f->comms.wq);
+	init_waitqueue_head(&f->comms.pause_wq);
+	spin_lock_init(&f->comms.lock);
+	INIT_LIST_HEAD(&f->comms.queue);
+	test->priv = f;
+	return 0;
+}
+
+static void xb_comms_test_exit(struct kunit *test)
+{
+	struct xb_fake *f = xb_fake_of(test);
+	unsigned int i;
+
+	for (i = 0; i < f->nr_msgs; i++)
+		kfree(f->msgs[i]);
+	xb_rx_reset(&f->comms.rx);
+}
+
+/* xenstored's side of the response ring: publish bytes. */
+static void xb_fake_rsp_push(struct xenstore_domain_interface *intf,
+			     const void *data, unsigned int len)
+{
+	XENSTORE_RING_IDX prod = intf->rsp_prod;
+	const u8 *p = data;
+	unsigned int i;
+
+	for (i = 0; i < len; i++)
+		intf->rsp[MASK_XENSTORE_IDX(prod + i)] = p[i];
+	intf->rsp_prod = prod + len;
+}
+
+static void xb_fake_rsp_push_msg(struct xenstore_domain_interface *intf,
+				 u32 type, u32 req_id, const void *body,
+				 unsigned int len)
+{
+	struct xsd_sockmsg hdr = { .type = type, .req_id = req_id, .len = len };
+
+	xb_fake_rsp_push(intf, &hdr, sizeof(hdr));
+	xb_fake_rsp_push(intf, body, len);
+}
+
+/* xenstored's side of the request ring: consume up to @len bytes. */
+static unsigned int xb_fake_req_pull(struct xenstore_domain_interface *intf,
+				     void *buf, unsigned int len)
+{
+	XENSTORE_RING_IDX cons = intf->req_cons;
+	u8 *p = buf;
+	unsigned int i;
+
+	for (i = 0; i < len && cons != intf->req_prod; i++, cons++)
+		p[i] = intf->req[MASK_XENSTORE_IDX(cons)];
+	intf->req_cons = cons;
+	return i;
+}
+
+static void xb_fake_request_pause(struct xb_comms *c)
+{
+	spin_lock(&c->lock);
+	c->pause_req = true;
+	spin_unlock(&c->lock);
+}
+
+/*
+ * Step the receive machine until it hands out a message or stops making
+ * progress.  Returns the last step's result; a message is kept for exit.
+ */
+static int xb_test_rx_next(struct xb_fake *f, struct xb_msg **msg)
+{
+	int ret;
+
+	do {
+		ret = xb_rx_step(&f->comms.rx, f->comms.intf, msg);
+		if (*msg)
+			xb_fake_keep(f, *msg);
+	} while (ret > 0 && !*msg);
+	return ret;
+}
+
+/* ------------------------------------------------------------------ */
+/* Receive state machine                                               */
+/* ------------------------------------------------------------------ */
+
+static void xb_rx_assembles_message_fed_one_byte_at_a_time(struct kunit *test)
+{
+	struct xb_fake *f = xb_fake_of(test);
+	struct xenstore_domain_interface *intf = f->comms.intf;
+	struct xsd_sockmsg hdr = { .type = XS_READ, .req_id = 7, .len = 5 };
+	u8 frame[sizeof(hdr) + 5];
+	struct xb_msg *msg;
+	unsigned int i;
+
+	memcpy(frame, &hdr, sizeof(hdr));
+	memcpy(frame + sizeof(hdr), "hello", 5);
+
+	for (i = 0; i < sizeof(frame); i++) {
+		xb_fake_rsp_push(intf, &frame[i], 1);
+		KUNIT_ASSERT_EQ(test, xb_rx_step(&f->comms.rx, intf, &msg), 1);
+		if (i < sizeof(frame) - 1)
+			KUNIT_ASSERT_NULL(test, msg);
+	}
+	KUNIT_ASSERT_NOT_NULL(test, msg);
+	xb_fake_keep(f, msg);
+
+	KUNIT_EXPECT_EQ(test, msg->hdr.type, XS_READ);
+	KUNIT_EXPECT_EQ(test, msg->hdr.req_id, 7);
+	KUNIT_EXPECT_EQ(test, msg->hdr.len, 5);
+	KUNIT_EXPECT_MEMEQ(test, msg->body, "hello", 6);
+	KUNIT_EXPECT_TRUE(test, xb_rx_idle(&f->comms.rx));
+}
+
+static void xb_rx_returns_back_to_back_messages_in_order(struct kunit *test)
+{
+	struct xb_fake *f = xb_fake_of(test);
+	struct xenstore_domain_interface *intf = f->comms.intf;
+	struct xb_msg *msg;
+
+	xb_fake_rsp_push_msg(intf, XS_READ, 1, "first", 5);
+	xb_fake_rsp_push_msg(intf, XS_WRITE, 2, "OK", 3);
+
+	xb_test_rx_next(f, &msg);
+	KUNIT_ASSERT_NOT_NULL(test, msg);
+	KUNIT_EXPECT_EQ(test, msg->hdr.req_id, 1);
+	KUNIT_EXPECT_STREQ(test, msg->body, "first");
+
+	xb_test_rx_next(f, &msg);
+	KUNIT_ASSERT_NOT_NULL(test, msg);
+	KUNIT_EXPECT_EQ(test, msg->hdr.req_id, 2);
+	KUNIT_EXPECT_EQ(test, msg->hdr.type, XS_WRITE);
+	KUNIT_EXPECT_MEMEQ(test, msg->body, "OK", 3);
+
+	KUNIT_EXPECT_EQ(test, xb_test_rx_next(f, &msg), 0);
+	KUNIT_EXPECT_NULL(test, msg);
+	KUNIT_EXPECT_EQ(test, intf->rsp_cons, intf->rsp_prod);
+}
+
+static void xb_rx_reads_frame_wrapping_ring_end(struct kunit *test)
+{
+	struct xb_fake *f = xb_fake_of(test);
+	struct xenstore_domain_interface *intf = f->comms.intf;
+	static const char body[] = "a body that crosses the end of the ring";
+	struct xb_msg *msg;
+
+	/* The header itself straddles the end of the ring. */
+	intf->rsp_cons = XENSTORE_RING_SIZE - 10;
+	intf->rsp_prod = XENSTORE_RING_SIZE - 10;
+	xb_fake_rsp_push_msg(intf, XS_DIRECTORY, 3, body, sizeof(body));
+
+	xb_test_rx_next(f, &msg);
+	KUNIT_ASSERT_NOT_NULL(test, msg);
+	KUNIT_EXPECT_EQ(test, msg->hdr.req_id, 3);
+	KUNIT_EXPECT_EQ(test, msg->hdr.len, sizeof(body));
+	KUNIT_EXPECT_STREQ(test, msg->body, body);
+	KUNIT_EXPECT_EQ(test, intf->rsp_cons,
+			XENSTORE_RING_SIZE - 10 + 16 + sizeof(body));
+}
+
+static void xb_rx_reads_frame_across_index_overflow(struct kunit *test)
+{
+	struct xb_fake *f = xb_fake_of(test);
+	struct xenstore_domain_interface *intf = f->comms.intf;
+	struct xb_msg *msg;
+
+	/* Indexes are free-running u32s: they wrap to 0 mid-frame. */
+	intf->rsp_cons = 0xfffffff8;
+	intf->rsp_prod = 0xfffffff8;
+	xb_fake_rsp_push_msg(intf, XS_READ, 4, "wrapped", 7);
+
+	xb_test_rx_next(f, &msg);
+	KUNIT_ASSERT_NOT_NULL(test, msg);
+	KUNIT_EXPECT_EQ(test, msg->hdr.req_id, 4);
+	KUNIT_EXPECT_STREQ(test, msg->body, "wrapped");
+	KUNIT_EXPECT_EQ(test, intf->rsp_cons, 15);	/* 0xfffffff8 + 23 */
+}
+
+static void xb_rx_delivers_empty_body_nul_terminated(struct kunit *test)
+{
+	struct xb_fake *f = xb_fake_of(test);
+	struct xb_msg *msg;
+
+	xb_fake_rsp_push_msg(f->comms.intf, XS_RM, 5, NULL, 0);
+
+	xb_test_rx_next(f, &msg);
+	KUNIT_ASSERT_NOT_NULL(test, msg);
+	KUNIT_EXPECT_EQ(test, msg->hdr.len, 0);
+	KUNIT_EXPECT_EQ(test, msg->body[0], '\0');
+}
+
+static void xb_rx_stops_at_oversize_frame_without_consuming_body(struct kunit *test)
+{
+	struct xb_fake *f = xb_fake_of(test);
+	struct xenstore_domain_interface *intf = f->comms.intf;
+	struct xsd_sockmsg hdr = { .type = XS_READ, .len = XB_PAYLOAD_MAX + 1 };
+	u8 body[32] = { 0 };
+	struct xb_msg *msg;
+
+	intf->rsp_cons = 100;
+	intf->rsp_prod = 100;
+	xb_fake_rsp_push(intf, &hdr, sizeof(hdr));
+	xb_fake_rsp_push(intf, body, sizeof(body));
+
+	KUNIT_EXPECT_EQ(test, xb_rx_step(&f->comms.rx, intf, &msg), 16);
+	KUNIT_EXPECT_EQ(test, xb_rx_step(&f->comms.rx, intf, &msg), -EMSGSIZE);
+	KUNIT_EXPECT_NULL(test, msg);
+	/* Again: still refused, and nothing more is consumed. */
+	KUNIT_EXPECT_EQ(test, xb_rx_step(&f->comms.rx, intf, &msg), -EMSGSIZE);
+	KUNIT_EXPECT_EQ(test, intf->rsp_cons, 116);
+	KUNIT_EXPECT_EQ(test, intf->rsp_prod, 148);
+}
+
+static void xb_rx_skips_unknown_type_and_parses_next_frame(struct kunit *test)
+{
+	struct xb_fake *f = xb_fake_of(test);
+	struct xenstore_domain_interface *intf = f->comms.intf;
+	u8 junk[300];
+	struct xb_msg *msg;
+
+	/* Longer than the sink, so the skip takes more than one read. */
+	memset(junk, 'x', sizeof(junk));
+	xb_fake_rsp_push_msg(intf, XB_TYPE_MAX + 1, 8, junk, sizeof(junk));
+	xb_fake_rsp_push_msg(intf, XS_READ, 9, "next", 4);
+
+	KUNIT_EXPECT_EQ(test, xb_test_rx_next(f, &msg), -EPROTO);
+	KUNIT_EXPECT_NULL(test, msg);
+
+	xb_test_rx_next(f, &msg);
+	KUNIT_ASSERT_NOT_NULL(test, msg);
+	KUNIT_EXPECT_EQ(test, msg->hdr.req_id, 9);
+	KUNIT_EXPECT_STREQ(test, msg->body, "next");
+	KUNIT_EXPECT_EQ(test, intf->rsp_cons, intf->rsp_prod);
+}
+
+static void xb_rx_skips_unknown_type_with_empty_body(struct kunit *test)
+{
+	struct xb_fake *f = xb_fake_of(test);
+	struct xenstore_domain_interface *intf = f->comms.intf;
+	struct xb_msg *msg;
+
+	xb_fake_rsp_push_msg(intf, 0xffff, 8, NULL, 0);
+	xb_fake_rsp_push_msg(intf, XS_READ, 9, "next", 4);
+
+	KUNIT_EXPECT_EQ(test, xb_test_rx_next(f, &msg), -EPROTO);
+	KUNIT_EXPECT_TRUE(test, xb_rx_idle(&f->comms.rx));
+
+	xb_test_rx_next(f, &msg);
+	KUNIT_ASSERT_NOT_NULL(test, msg);
+	KUNIT_EXPECT_EQ(test, msg->hdr.req_id, 9);
+}
+
+static void xb_rx_reports_corrupt_indexes_and_leaves_page_unchanged(struct kunit *test)
+{
+	struct xb_fake *f = xb_fake_of(test);
+	struct xenstore_domain_interface *intf = f->comms.intf;
+	struct xenstore_domain_interface *before;
+	struct xb_msg *msg;
+
+	memset(intf->rsp, 0x5a, sizeof(intf->rsp));
+	intf->rsp_cons = 10;
+	intf->rsp_prod = 10 + XENSTORE_RING_SIZE + 1;
+	before = kunit_kmalloc(test, sizeof(*before), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, before);
+	memcpy(before, intf, sizeof(*before));
+
+	KUNIT_EXPECT_EQ(test, xb_rx_step(&f->comms.rx, intf, &msg), -EIO);
+	KUNIT_EXPECT_NULL(test, msg);
+	KUNIT_EXPECT_MEMEQ(test, intf, before, sizeof(*before));
+}
+
+/* ------------------------------------------------------------------ */
+/* The transport's passes, on a private instance                       */
+/* ------------------------------------------------------------------ */
+
+static void xb_comms_notifies_peer_after_each_ring_update(struct kunit *test)
+{
+	struct xb_fake *f = xb_fake_of(test);
+	struct xenstore_domain_interface *intf = f->comms.intf;
+	struct xsd_sockmsg hdr = { .type = XS_READ, .req_id = 1, .len = 3 };
+
+	xb_fake_rsp_push(intf, &hdr, 8);
+	xb_comms_do_reads(&f->comms);
+	KUNIT_EXPECT_EQ(test, f->notified, 1);
+
+	/* Nothing moved, nothing to tell. */
+	xb_comms_do_reads(&f->comms);
+	KUNIT_EXPECT_EQ(test, f->notified, 1);
+
+	/* Rest of the header, then the body: two reads, two updates. */
+	xb_fake_rsp_push(intf, (u8 *)&hdr + 8, 8);
+	xb_fake_rsp_push(intf, "abc", 3);
+	xb_comms_do_reads(&f->comms);
+	KUNIT_EXPECT_EQ(test, f->notified, 3);
+	KUNIT_ASSERT_EQ(test, f->nr_msgs, 1);
+	KUNIT_EXPECT_STREQ(test, f->msgs[0]->body, "abc");
+}
+
+static void xb_comms_send_rejects_length_mismatch(struct kunit *test)
+{
+	struct xb_fake *f = xb_fake_of(test);
+	struct xb_fake_out fo = { };
+
+	xb_fake_out_init(&fo, 1, "four");
+	fo.out.hdr.len = 5;
+
+	KUNIT_EXPECT_EQ(test, xb_comms_queue(&f->comms, &fo.out), -EINVAL);
+	KUNIT_EXPECT_EQ(test, fo.sent_calls, 0);
+	KUNIT_EXPECT_TRUE(test, list_empty(&f->comms.queue));
+}
+
+static void xb_comms_send_rejects_oversize_payload(struct kunit *test)
+{
+	struct xb_fake *f = xb_fake_of(test);
+	struct xb_fake_out fo = { };
+
+	/* Lengths are checked before any byte is looked at. */
+	xb_fake_out_init(&fo, 1, "");
+	fo.vec.iov_len = XB_PAYLOAD_MAX + 1;
+	fo.out.hdr.len = XB_PAYLOAD_MAX + 1;
+
+	KUNIT_EXPECT_EQ(test, xb_comms_queue(&f->comms, &fo.out), -EINVAL);
+	KUNIT_EXPECT_EQ(test, fo.sent_calls, 0);
+}
+
+static void xb_comms_writes_message_in_pieces_as_ring_drains(struct kunit *test)
+{
+	struct xb_fake *f = xb_fake_of(test);
+	struct xenstore_domain_interface *intf = f->comms.intf;
+	struct xb_fake_out fo = { };
+	u8 wire[32], want[32];
+
+	xb_fake_out_init(&fo, 42, "0123456789abcdef");
+	memcpy(want, &fo.out.hdr, 16);
+	memcpy(want + 16, "0123456789abcdef", 16);
+
+	/* Only 10 bytes free: xenstored has not read what is there. */
+	intf->req_prod = XENSTORE_RING_SIZE - 10;
+	KUNIT_ASSERT_EQ(test, xb_comms_queue(&f->comms, &fo.out), 0);
+
+	xb_comms_do_writes(&f->comms);
+	KUNIT_EXPECT_EQ(test, fo.sent_calls, 0);
+	KUNIT_EXPECT_EQ(test, f->notified, 1);
+	KUNIT_EXPECT_EQ(test, intf->req_prod, XENSTORE_RING_SIZE);
+
+	/* xenstored drains the old bytes and our first 10. */
+	intf->req_cons = XENSTORE_RING_SIZE - 10;
+	KUNIT_ASSERT_EQ(test, xb_fake_req_pull(intf, wire, 10), 10);
+
+	xb_comms_do_writes(&f->comms);
+	KUNIT_EXPECT_EQ(test, fo.sent_calls, 1);
+	KUNIT_EXPECT_EQ(test, fo.sent_err, 0);
+	KUNIT_EXPECT_EQ(test, f->notified, 3);
+	KUNIT_ASSERT_EQ(test, xb_fake_req_pull(intf, wire + 10, 22), 22);
+	KUNIT_EXPECT_MEMEQ(test, wire, want, sizeof(want));
+	KUNIT_EXPECT_NULL(test, f->comms.tx_cur);
+}
+
+/*
+ * Common set-up for the broken-connection cases: request A is half in the
+ * request ring, B is queued behind it, then xenstored sends a frame longer
+ * than the protocol allows.
+ */
+static void xb_test_break_with_oversize(struct kunit *test,
+					struct xb_fake_out *a,
+					struct xb_fake_out *b)
+{
+	struct xb_fake *f = xb_fake_of(test);
+	struct xenstore_domain_interface *intf = f->comms.intf;
+	struct xsd_sockmsg hdr = { .type = XS_READ, .len = XB_PAYLOAD_MAX + 1 };
+
+	xb_fake_out_init(a, 1, "request a");
+	xb_fake_out_init(b, 2, "request b");
+	intf->req_prod = XENSTORE_RING_SIZE - 8;
+	KUNIT_ASSERT_EQ(test, xb_comms_queue(&f->comms, &a->out), 0);
+	KUNIT_ASSERT_EQ(test, xb_comms_queue(&f->comms, &b->out), 0);
+	xb_comms_poll(&f->comms);
+	KUNIT_ASSERT_PTR_EQ(test, f->comms.tx_cur, &a->out);
+
+	intf->rsp_cons = 200;
+	intf->rsp_prod = 200;
+	xb_fake_rsp_push(intf, &hdr, sizeof(hdr));
+	xb_fake_rsp_push(intf, "body bytes", 10);
+	xb_comms_poll(&f->comms);
+}
+
+static void xb_comms_oversize_frame_reports_broken_once(struct kunit *test)
+{
+	struct xb_fake *f = xb_fake_of(test);
+	struct xenstore_domain_interface *intf = f->comms.intf;
+	struct xb_fake_out a = { }, b = { };
+
+	xb_test_break_with_oversize(test, &a, &b);
+	xb_fake_rsp_push_msg(intf, XS_READ, 3, "late", 4);
+	xb_comms_poll(&f->comms);
+
+	KUNIT_EXPECT_EQ(test, f->broken_calls, 1);
+	KUNIT_EXPECT_EQ(test, f->broken_err, -EIO);
+	KUNIT_EXPECT_TRUE(test, f->comms.broken);
+	KUNIT_EXPECT_EQ(test, f->nr_msgs, 0);
+	/* Only the bad header was consumed; the peer's index is untouched. */
+	KUNIT_EXPECT_EQ(test, intf->rsp_cons, 216);
+	KUNIT_EXPECT_EQ(test, intf->rsp_prod, 200 + 16 + 10 + 16 + 4);
+}
+
+static void xb_comms_broken_fails_queued_and_partly_written_requests(struct kunit *test)
+{
+	struct xb_fake *f = xb_fake_of(test);
+	struct xb_fake_out a = { }, b = { };
+
+	xb_test_break_with_oversize(test, &a, &b);
+
+	KUNIT_EXPECT_EQ(test, a.sent_calls, 1);
+	KUNIT_EXPECT_EQ(test, a.sent_err, -EIO);
+	KUNIT_EXPECT_EQ(test, b.sent_calls, 1);
+	KUNIT_EXPECT_EQ(test, b.sent_err, -EIO);
+	KUNIT_EXPECT_NULL(test, f->comms.tx_cur);
+	KUNIT_EXPECT_TRUE(test, list_empty(&f->comms.queue));
+}
+
+static void xb_comms_broken_refuses_new_requests(struct kunit *test)
+{
+	struct xb_fake *f = xb_fake_of(test);
+	struct xb_fake_out a = { }, b = { }, c = { };
+
+	xb_test_break_with_oversize(test, &a, &b);
+	xb_fake_out_init(&c, 3, "request c");
+
+	KUNIT_EXPECT_EQ(test, xb_comms_queue(&f->comms, &c.out), -EIO);
+	KUNIT_EXPECT_EQ(test, c.sent_calls, 0);
+}
+
+static void xb_comms_error_field_breaks_connection_before_reading(struct kunit *test)
+{
+	struct xb_fake *f = xb_fake_of(test);
+	struct xenstore_domain_interface *intf = f->comms.intf;
+
+	xb_fake_rsp_push_msg(intf, XS_READ, 1, "value", 5);
+	intf->error = XENSTORE_ERROR_PROTO;
+
+	xb_comms_poll(&f->comms);
+
+	KUNIT_EXPECT_EQ(test, f->broken_calls, 1);
+	KUNIT_EXPECT_EQ(test, f->nr_msgs, 0);
+	KUNIT_EXPECT_EQ(test, intf->rsp_cons, 0);
+}
+
+static void xb_comms_corrupt_request_indexes_break_without_writing(struct kunit *test)
+{
+	struct xb_fake *f = xb_fake_of(test);
+	struct xenstore_domain_interface *intf = f->comms.intf;
+	struct xenstore_domain_interface *before;
+	struct xb_fake_out fo = { };
+
+	intf->req_cons = 0;
+	intf->req_prod = 2 * XENSTORE_RING_SIZE;
+	before = kunit_kmalloc(test, sizeof(*before), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, before);
+	memcpy(before, intf, sizeof(*before));
+	xb_fake_out_init(&fo, 1, "request");
+	KUNIT_ASSERT_EQ(test, xb_comms_queue(&f->comms, &fo.out), 0);
+
+	xb_comms_poll(&f->comms);
+
+	KUNIT_EXPECT_EQ(test, f->broken_calls, 1);
+	KUNIT_EXPECT_EQ(test, fo.sent_calls, 1);
+	KUNIT_EXPECT_EQ(test, fo.sent_err, -EIO);
+	KUNIT_EXPECT_EQ(test, f->notified, 0);
+	KUNIT_EXPECT_MEMEQ(test, intf, before, sizeof(*before));
+}
+
+/* ------------------------------------------------------------------ */
+/* Parking for suspend                                                 */
+/* ------------------------------------------------------------------ */
+
+static void xb_comms_pause_waits_for_incoming_message_boundary(struct kunit *test)
+{
+	struct xb_fake *f = xb_fake_of(test);
+	struct xenstore_domain_interface *intf = f->comms.intf;
+	struct xsd_sockmsg hdr = { .type = XS_READ, .req_id = 1, .len = 6 };
+	XENSTORE_RING_IDX boundary;
+
+	xb_fake_rsp_push(intf, &hdr, sizeof(hdr));
+	xb_fake_rsp_push(intf, "abc", 3);
+	xb_comms_poll(&f->comms);
+	xb_fake_request_pause(&f->comms);
+
+	/* Half a message read: no parking yet. */
+	xb_comms_poll(&f->comms);
+	KUNIT_EXPECT_FALSE(test, f->comms.paused);
+
+	xb_fake_rsp_push(intf, "def", 3);
+	boundary = intf->rsp_prod;
+	xb_fake_rsp_push_msg(intf, XS_READ, 2, "later", 5);
+	xb_comms_poll(&f->comms);
+
+	KUNIT_EXPECT_TRUE(test, f->comms.paused);
+	KUNIT_ASSERT_EQ(test, f->nr_msgs, 1);
+	KUNIT_EXPECT_STREQ(test, f->msgs[0]->body, "abcdef");
+	/* The next message stays in the ring until unpause. */
+	KUNIT_EXPECT_EQ(test, intf->rsp_cons, boundary);
+}
+
+static void xb_comms_pause_finishes_partly_written_request_only(struct kunit *test)
+{
+	struct xb_fake *f = xb_fake_of(test);
+	struct xenstore_domain_interface *intf = f->comms.intf;
+	struct xb_fake_out a = { }, b = { };
+
+	xb_fake_out_init(&a, 1, "request a");
+	xb_fake_out_init(&b, 2, "request b");
+	intf->req_prod = XENSTORE_RING_SIZE - 8;
+	KUNIT_ASSERT_EQ(test, xb_comms_queue(&f->comms, &a.out), 0);
+	KUNIT_ASSERT_EQ(test, xb_comms_queue(&f->comms, &b.out), 0);
+	xb_comms_poll(&f->comms);
+	xb_fake_request_pause(&f->comms);
+
+	/* Ring still full: A cannot finish, so no parking. */
+	xb_comms_poll(&f->comms);
+	KUNIT_EXPECT_FALSE(test, f->comms.paused);
+
+	/* xenstored makes room: A completes, B is held back. */
+	intf->req_cons = intf->req_prod;
+	xb_comms_poll(&f->comms);
+
+	KUNIT_EXPECT_TRUE(test, f->comms.paused);
+	KUNIT_EXPECT_EQ(test, a.sent_calls, 1);
+	KUNIT_EXPECT_EQ(test, a.sent_err, 0);
+	KUNIT_EXPECT_EQ(test, b.sent_calls, 0);
+	KUNIT_EXPECT_EQ(test, intf->req_prod, intf->req_cons + 16 + 9 - 8);
+	KUNIT_EXPECT_PTR_EQ(test, f->comms.queue.next, &b.out.list);
+}
+
+static struct kunit_case xb_comms_test_cases[] = {
+	KUNIT_CASE(xb_rx_assembles_message_fed_one_byte_at_a_time),
+	KUNIT_CASE(xb_rx_returns_back_to_back_messages_in_order),
+	KUNIT_CASE(xb_rx_reads_frame_wrapping_ring_end),
+	KUNIT_CASE(xb_rx_reads_frame_across_index_overflow),
+	KUNIT_CASE(xb_rx_delivers_empty_body_nul_terminated),
+	KUNIT_CASE(xb_rx_stops_at_oversize_frame_without_consuming_body),
+	KUNIT_CASE(xb_rx_skips_unknown_type_and_parses_next_frame),
+	KUNIT_CASE(xb_rx_skips_unknown_type_with_empty_body),
+	KUNIT_CASE(xb_rx_reports_corrupt_indexes_and_leaves_page_unchanged),
+	KUNIT_CASE(xb_comms_notifies_peer_after_each_ring_update),
+	KUNIT_CASE(xb_comms_send_rejects_length_mismatch),
+	KUNIT_CASE(xb_comms_send_rejects_oversize_payload),
+	KUNIT_CASE(xb_comms_writes_message_in_pieces_as_ring_drains),
+	KUNIT_CASE(xb_comms_oversize_frame_reports_broken_once),
+	KUNIT_CASE(xb_comms_broken_fails_queued_and_partly_written_requests),
+	KUNIT_CASE(xb_comms_broken_refuses_new_requests),
+	KUNIT_CASE(xb_comms_error_field_breaks_connection_before_reading),
+	KUNIT_CASE(xb_comms_corrupt_request_indexes_break_without_writing),
+	KUNIT_CASE(xb_comms_pause_waits_for_incoming_message_boundary),
+	KUNIT_CASE(xb_comms_pause_finishes_partly_written_request_only),
+	{}
+};
+
+static struct kunit_suite xb_comms_test_suite = {
+	.name = "xenbus_comms",
+	.init = xb_comms_test_init,
+	.exit = xb_comms_test_exit,
+	.test_cases = xb_comms_test_cases,
+};
+
+kunit_test_suite(xb_comms_test_suite);
