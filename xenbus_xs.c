@@ -1,0 +1,1856 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The request layer of the xenbus core.
+ *
+ * This file owns everything between the transport (xenbus_comms.c) and
+ * the store API that drivers use: requests and the matching of replies
+ * to them, transactions and the suspend gate that keeps them consistent
+ * across save/restore, watch registration, and the delivery of watch
+ * events to their callbacks.
+ *
+ * Many requests may be in flight.  Each one is a refcounted struct xs_req
+ * that carries its own copy of the body, gets a fresh wire req_id and
+ * waits in a table until the reply with that id arrives, in any order.
+ * Watch events are queued on a lane: a FIFO served by one thread that
+ * runs one callback at a time.
+ *
+ * Lock order, outermost first:
+ *
+ *   xs_lane.run             a lane's thread holds it around each callback
+ *   xs_state.suspend_lock   xs_suspend() until xs_resume()/..._cancel()
+ *   the suspend gate        a user count, waited for like a lock
+ *   xs_state.watch_rwsem
+ *   xs_watches.lock
+ *   xs_reqs.xa, xs_gate.lock, xs_gate.tx    (leaves)
+ *
+ * Nothing of ours is held while a lane's run mutex is taken from outside
+ * the lane (the unregister barrier), and the request path never waits
+ * for a lane: replies come from the transport thread.
+ */
+
+#define pr_fmt(fmt) "xenbus: " fmt
+
+#include <linux/err.h>
+#include <linux/export.h>
+#include <linux/hashtable.h>
+#include <linux/kernel.h>
+#include <linux/kref.h>
+#include <linux/kthread.h>
+#include <linux/lockdep.h>
+#include <linux/moduleparam.h>
+#include <linux/mutex.h>
+#include <linux/overflow.h>
+#include <linux/reboot.h>
+#include <linux/rwsem.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/string.h>
+#include <linux/uio.h>
+#include <linux/wait.h>
+#include <linux/xarray.h>
+#include <xen/xen.h>
+#include <xen/xenbus.h>
+#ifdef CONFIG_X86
+#include <asm/xen/hypervisor.h>
+#endif
+
+#include "xenbus.h"
+
+/* Store requests run on the writeback path: never recurse into I/O. */
+#define XS_GFP			(GFP_NOIO | __GFP_HIGH)
+
+/* Bytes of child names a DIRECTORY_PART walk may assemble at most. */
+#define XS_DIR_PART_MAX		(64 * 1024)
+/* Restarts of such a walk while the directory keeps changing. */
+#define XS_DIR_PART_TRIES	5
+
+static unsigned int max_queued_watch_events = 16384;
+module_param(max_queued_watch_events, uint, 0644);
+MODULE_PARM_DESC(max_queued_watch_events,
+		 "Most watch events queued for delivery, all watches together");
+
+/* The body of the error reply an asynchronous request gets on failure. */
+static const char xs_eio[] = "EIO";
+
+/* ------------------------------------------------------------------ */
+/* State                                                               */
+/* ------------------------------------------------------------------ */
+
+/*
+ * The suspend gate.  A kernel request counts as a user while it runs, and
+ * a kernel transaction holds the gate from its START until its END.
+ * xs_suspend() closes the gate and waits for both to drain, so that no
+ * kernel transaction spans a save/restore.
+ */
+struct xs_gate {
+	spinlock_t lock;	/* protects @users, @tx_held, @closed, @generation */
+	unsigned int users;
+	unsigned int tx_held;	/* entries in @tx */
+	bool closed;
+	unsigned int generation;	/* bumped by each completed resume */
+	struct xarray tx;	/* ids of the kernel's open transactions */
+	wait_queue_head_t enter_wq;	/* callers waiting for the gate to open */
+	wait_queue_head_t drain_wq;	/* xs_suspend() waiting for users to go */
+};
+
+struct xs_reqs;
+
+/*
+ * One request.  It has up to three references: the caller's, the
+ * table's (from submission until the request is resolved; it is held
+ * across the wake-up of the caller, so the caller cannot free the
+ * request under wake_up()), and the transport's (until ->sent).  The
+ * body is copied in, so no buffer of the caller has to outlive it.
+ */
+struct xs_req {
+	struct kref kref;
+	struct xb_out out;		/* out.hdr.req_id is the wire id */
+	struct kvec vec;		/* out.vec: @body */
+	struct xs_reqs *tbl;
+	struct list_head dead;		/* xs_reqs_fail_all()'s private list */
+	unsigned long flags;		/* XS_REQ_SENT */
+	u32 caller_req_id;		/* put back into the reply's header */
+
+	/* Kernel callers: @reply and @err are published by @done. */
+	wait_queue_head_t wq;
+	bool done;
+	int err;
+	struct xb_msg *reply;
+
+	/* Asynchronous requests. */
+	xs_reply_fn cb;
+	void *par;
+	struct xb_msg *spare;		/* the XS_ERROR reply, should it fail */
+	struct xs_gate *gate;		/* user count, dropped once resolved */
+
+	char body[];
+};
+
+#define XS_REQ_SENT	0	/* ->sent has run, or never will */
+
+/*
+ * The requests waiting for replies.  Wire ids come from @next_id, which
+ * wraps, and skip ids still in use, so a late reply can never be taken
+ * for a newer request's.
+ */
+struct xs_reqs {
+	/*
+	 * In-flight requests by wire id; a request is in it exactly until
+	 * it is resolved.  Its lock also protects @next_id, @broken, @send.
+	 */
+	struct xarray xa;
+	u32 next_id;
+	bool broken;			/* once set, requests fail with -EIO */
+	unsigned long nr_stray;		/* replies that matched no request */
+	int (*send)(struct xs_reqs *tbl, struct xb_out *out);
+};
+
+struct xs_watches;
+
+/*
+ * A lane delivers watch events in the order they were queued, one
+ * callback at a time, from its own thread.  Per-watch order and the
+ * unregister barrier (xs_lane_barrier()) hold per lane.
+ */
+struct xs_lane {
+	struct xs_watches *reg;		/* whose @lock protects @events */
+	struct list_head events;	/* struct xs_event.link, oldest first */
+	wait_queue_head_t wq;		/* the lane's thread waits here */
+	struct mutex run;		/* held while a callback runs; outermost */
+	struct task_struct *task;	/* the thread that serves the lane */
+};
+
+/*
+ * What we keep per registered watch: struct xenbus_watch is part of the
+ * driver ABI, so its id, token and queued events live here.
+ */
+struct xs_watch_rec {
+	struct hlist_node by_id;
+	struct hlist_node by_watch;
+	struct xenbus_watch *watch;
+	struct xs_lane *lane;
+	struct list_head events;	/* its queued events, oldest first */
+	u32 id;
+	char token[XS_TOKEN_LEN];
+};
+
+struct xs_event {
+	struct list_head link;		/* on the lane */
+	struct list_head wlink;		/* on the watch's record */
+	struct xenbus_watch *watch;
+	const char *path;		/* both point into @msg */
+	const char *token;
+	struct xb_msg *msg;
+};
+
+struct xs_watches {
+	/*
+	 * Protects @list, both hashes, @next_id, @nr_queued, @nr_dropped,
+	 * the lanes' and the records' event lists and every registered
+	 * watch's nr_pending.  will_handle() runs under it.  @list and the
+	 * hashes change only with watch_rwsem held for read as well.
+	 */
+	spinlock_t lock;
+	struct list_head list;		/* xenbus_watch.list of each watch */
+	DECLARE_HASHTABLE(by_id, 7);	/* records by token id */
+	DECLARE_HASHTABLE(by_watch, 7);	/* records by watch address */
+	u32 next_id;
+	unsigned int nr_queued;		/* events on all lanes */
+	unsigned long nr_dropped;	/* events refused for the global cap */
+	const unsigned int *max_queued;
+	struct xs_lane lane;		/* the only lane, "xenwatch" */
+};
+
+static int xs_reboot_notify(struct notifier_block *nb, unsigned long code,
+			    void *unused);
+
+static struct xs_state {
+	struct xs_reqs reqs;
+	struct xs_gate gate;
+	/* serialises suspends: held from xs_suspend() to resume or cancel */
+	struct mutex suspend_lock;
+	/*
+	 * Held for read around every change to the watch registry (the gate
+	 * is entered first), and for write from xs_suspend() to the end of
+	 * xs_resume(), which walks the registry to re-send every watch.
+	 */
+	struct rw_semaphore watch_rwsem;
+	struct xs_watches watches;
+	struct notifier_block reboot_nb;
+	bool started;			/* xs_init() has run */
+} xs = {
+	.reqs = {
+		.xa = XARRAY_INIT(xs.reqs.xa, XA_FLAGS_ALLOC),
+	},
+	.gate = {
+		.lock = __SPIN_LOCK_UNLOCKED(xs.gate.lock),
+		.tx = XARRAY_INIT(xs.gate.tx, 0),
+		.enter_wq = __WAIT_QUEUE_HEAD_INITIALIZER(xs.gate.enter_wq),
+		.drain_wq = __WAIT_QUEUE_HEAD_INITIALIZER(xs.gate.drain_wq),
+	},
+	.suspend_lock = __MUTEX_INITIALIZER(xs.suspend_lock),
+	.watch_rwsem = __RWSEM_INITIALIZER(xs.watch_rwsem),
+	.watches = {
+		.lock = __SPIN_LOCK_UNLOCKED(xs.watches.lock),
+		.list = LIST_HEAD_INIT(xs.watches.list),
+		.next_id = 1,
+		.max_queued = &max_queued_watch_events,
+		.lane = {
+			.reg = &xs.watches,
+			.events = LIST_HEAD_INIT(xs.watches.lane.events),
+			.wq = __WAIT_QUEUE_HEAD_INITIALIZER(xs.watches.lane.wq),
+			.run = __MUTEX_INITIALIZER(xs.watches.lane.run),
+		},
+	},
+	.reboot_nb = {
+		.notifier_call = xs_reboot_notify,
+	},
+};
+
+/* ------------------------------------------------------------------ */
+/* The suspend gate                                                    */
+/* ------------------------------------------------------------------ */
+
+/*
+ * A closed gate still lets everyone through while a kernel transaction
+ * is open: the caller may be inside it, and the suspend waits for its
+ * END.  A transaction is not tied to a task, so we cannot tell who is
+ * inside; letting all through can delay the suspend but not deadlock it.
+ */
+static bool xs_gate_passable(struct xs_gate *g)
+{
+	return !READ_ONCE(g->closed) || READ_ONCE(g->tx_held);
+}
+
+static bool xs_gate_drained(struct xs_gate *g)
+{
+	return !READ_ONCE(g->users) && !READ_ONCE(g->tx_held);
+}
+
+/* Become a user of the store.  0, or -EINTR when @killable and killed. */
+static int xs_gate_enter(struct xs_gate *g, bool killable)
+{
+	spin_lock(&g->lock);
+	while (!xs_gate_passable(g)) {
+		spin_unlock(&g->lock);
+		if (!killable)
+			wait_event(g->enter_wq, xs_gate_passable(g));
+		else if (wait_event_killable(g->enter_wq, xs_gate_passable(g)))
+			return -EINTR;
+		spin_lock(&g->lock);
+	}
+	WRITE_ONCE(g->users, g->users + 1);
+	spin_unlock(&g->lock);
+	return 0;
+}
+
+static void xs_gate_check_drained(struct xs_gate *g)
+{
+	lockdep_assert_held(&g->lock);
+	if (g->closed && !g->users && !g->tx_held)
+		wake_up(&g->drain_wq);
+}
+
+static void xs_gate_exit(struct xs_gate *g)
+{
+	spin_lock(&g->lock);
+	if (!WARN_ON_ONCE(!g->users))
+		WRITE_ONCE(g->users, g->users - 1);
+	xs_gate_check_drained(g);
+	spin_unlock(&g->lock);
+}
+
+/* The kernel's transaction @id is open: hold the gate until its END. */
+static int xs_gate_tx_hold(struct xs_gate *g, u32 id)
+{
+	int err = xa_insert(&g->tx, id, xa_mk_value(0), XS_GFP);
+
+	/* xenstored reused an id we think is open: count it once. */
+	if (err == -EBUSY)
+		return 0;
+	if (err)
+		return err;
+
+	spin_lock(&g->lock);
+	WRITE_ONCE(g->tx_held, g->tx_held + 1);
+	spin_unlock(&g->lock);
+	/* A closed gate just became passable (see xs_gate_passable()). */
+	wake_up_all(&g->enter_wq);
+	return 0;
+}
+
+/* The kernel's transaction @id ended.  False if the kernel never held it. */
+static bool xs_gate_tx_release(struct xs_gate *g, u32 id)
+{
+	if (!xa_erase(&g->tx, id))
+		return false;
+
+	spin_lock(&g->lock);
+	WRITE_ONCE(g->tx_held, g->tx_held - 1);
+	xs_gate_check_drained(g);
+	spin_unlock(&g->lock);
+	return true;
+}
+
+/* Stop new users and wait until no user and no kernel transaction is left. */
+static void xs_gate_close(struct xs_gate *g)
+{
+	spin_lock(&g->lock);
+	WRITE_ONCE(g->closed, true);
+	spin_unlock(&g->lock);
+	wait_event(g->drain_wq, xs_gate_drained(g));
+}
+
+/* Let users in again; @new_generation after a real save/restore. */
+static void xs_gate_open(struct xs_gate *g, bool new_generation)
+{
+	spin_lock(&g->lock);
+	if (new_generation)
+		WRITE_ONCE(g->generation, g->generation + 1);
+	WRITE_ONCE(g->closed, false);
+	spin_unlock(&g->lock);
+	wake_up_all(&g->enter_wq);
+}
+
+/* ------------------------------------------------------------------ */
+/* Requests                                                            */
+/* ------------------------------------------------------------------ */
+
+static void xs_req_release(struct kref *kref)
+{
+	struct xs_req *req = container_of(kref, struct xs_req, kref);
+
+	kfree(req->reply);
+	kfree(req->spare);
+	kfree(req);
+}
+
+static void xs_req_put(struct xs_req *req)
+{
+	kref_put(&req->kref, xs_req_release);
+}
+
+static void xs_req_sent(struct xb_out *out, int err);
+
+/*
+ * A request of @type in transaction @tx_id whose body is @vec[0..@nr)
+ * end to end.  An @async request gets its error reply now, so that it
+ * can be answered even when memory is short and the connection breaks.
+ */
+static struct xs_req *xs_req_alloc(u32 type, u32 tx_id,
+				   const struct kvec *vec, unsigned int nr,
+				   bool async)
+{
+	struct xs_req *req;
+	size_t len = 0;
+	unsigned int i;
+	char *p;
+
+	for (i = 0; i < nr; i++) {
+		if (vec[i].iov_len > XB_PAYLOAD_MAX - len)
+			return ERR_PTR(-E2BIG);
+		len += vec[i].iov_len;
+	}
+
+	req = kzalloc(struct_size(req, body, len), XS_GFP);
+	if (!req)
+		return ERR_PTR(-ENOMEM);
+	if (async) {
+		/* Zeroed, so the body is NUL-terminated like any xb_msg. */
+		req->spare = kzalloc(struct_size(req->spare, body,
+						 sizeof(xs_eio) + 1), XS_GFP);
+		if (!req->spare) {
+			kfree(req);
+			return ERR_PTR(-ENOMEM);
+		}
+	}
+
+	kref_init(&req->kref);
+	init_waitqueue_head(&req->wq);
+	for (p = req->body, i = 0; i < nr; i++) {
+		if (vec[i].iov_len)
+			memcpy(p, vec[i].iov_base, vec[i].iov_len);
+		p += vec[i].iov_len;
+	}
+	req->vec.iov_base = req->body;
+	req->vec.iov_len = len;
+	req->out.hdr.type = type;
+	req->out.hdr.tx_id = tx_id;
+	req->out.hdr.len = len;
+	req->out.vec = &req->vec;
+	req->out.nr_vec = len ? 1 : 0;
+	req->out.sent = xs_req_sent;
+	return req;
+}
+
+/*
+ * Hand @req its outcome: @reply (ours now), or none and @err.  Consumes
+ * the table's reference, which the caller took out of the table.
+ */
+static void xs_req_resolve(struct xs_req *req, struct xb_msg *reply, int err)
+{
+	if (reply)
+		reply->hdr.req_id = req->caller_req_id;
+
+	if (req->cb) {
+		if (!reply) {
+			reply = req->spare;
+			req->spare = NULL;
+			reply->hdr.type = XS_ERROR;
+			reply->hdr.req_id = req->caller_req_id;
+			reply->hdr.tx_id = req->out.hdr.tx_id;
+			reply->hdr.len = sizeof(xs_eio);
+			memcpy(reply->body, xs_eio, sizeof(xs_eio));
+		}
+		req->cb(req->par, reply);
+		/* After the callback: a suspend must not overtake its reply. */
+		if (req->gate)
+			xs_gate_exit(req->gate);
+	} else {
+		req->reply = reply;
+		req->err = err;
+		/* Pairs with xs_req_settled(): @reply and @err before @done. */
+		smp_store_release(&req->done, true);
+		wake_up(&req->wq);
+	}
+	xs_req_put(req);
+}
+
+/* Take @req out of its table if it is still there (not yet resolved). */
+static bool xs_reqs_remove(struct xs_reqs *tbl, struct xs_req *req)
+{
+	return xa_cmpxchg(&tbl->xa, req->out.hdr.req_id, req, NULL, 0) == req;
+}
+
+/* The transport is done with @out: in the ring (@err 0) or never. */
+static void xs_req_sent(struct xb_out *out, int err)
+{
+	struct xs_req *req = container_of(out, struct xs_req, out);
+
+	if (WARN_ON_ONCE(test_and_set_bit(XS_REQ_SENT, &req->flags)))
+		return;
+	if (err && xs_reqs_remove(req->tbl, req))
+		xs_req_resolve(req, NULL, err);
+	xs_req_put(req);
+}
+
+/*
+ * Give @req a wire id and hand it to the transport.  Returns 0 once the
+ * request is certain to be resolved exactly once (perhaps already, with
+ * an error), or -errno if it never entered the table: then nobody will
+ * resolve it and an async callback is not called.
+ */
+static int xs_req_submit(struct xs_reqs *tbl, struct xs_req *req)
+{
+	int (*send)(struct xs_reqs *tbl, struct xb_out *out);
+	u32 id;
+	int err;
+
+	req->tbl = tbl;
+	kref_get(&req->kref);		/* the table's */
+
+	xa_lock(&tbl->xa);
+	send = tbl->send;
+	if (!send) {
+		err = -ENODEV;
+	} else if (tbl->broken) {
+		err = -EIO;
+	} else {
+		/* May drop the lock to allocate, hence the second look. */
+		err = __xa_alloc_cyclic(&tbl->xa, &id, req, xa_limit_32b,
+					&tbl->next_id, XS_GFP);
+		if (err >= 0 && tbl->broken) {
+			__xa_erase(&tbl->xa, id);
+			err = -EIO;
+		}
+		if (err >= 0)
+			req->out.hdr.req_id = id;
+	}
+	xa_unlock(&tbl->xa);
+
+	if (err < 0) {
+		xs_req_put(req);
+		return err;
+	}
+
+	kref_get(&req->kref);		/* the transport's, until ->sent */
+	err = send(tbl, &req->out);
+	if (!err || test_and_set_bit(XS_REQ_SENT, &req->flags))
+		return 0;
+	/* Refused at once, and ->sent will not run: undo both references. */
+	xs_req_put(req);
+	if (!xs_reqs_remove(tbl, req))
+		return 0;		/* xs_reqs_fail_all() resolved it */
+	xs_req_put(req);
+	return err;
+}
+
+/* A reply from xenstored (transport thread).  Consumes @msg. */
+static void xs_reqs_deliver(struct xs_reqs *tbl, struct xb_msg *msg)
+{
+	struct xs_req *req = xa_erase(&tbl->xa, msg->hdr.req_id);
+
+	if (!req) {
+		/* The frame was intact, so the stream is still in step. */
+		WRITE_ONCE(tbl->nr_stray, tbl->nr_stray + 1);
+		pr_warn_ratelimited("dropping reply of type %u to unknown request %u\n",
+				    msg->hdr.type, msg->hdr.req_id);
+		kfree(msg);
+		return;
+	}
+	xs_req_resolve(req, msg, 0);
+}
+
+/* The connection is gone: fail every request in flight, and all later. */
+static void xs_reqs_fail_all(struct xs_reqs *tbl, int err)
+{
+	struct xs_req *req, *tmp;
+	unsigned long id;
+	LIST_HEAD(dead);
+
+	xa_lock(&tbl->xa);
+	tbl->broken = true;
+	xa_for_each(&tbl->xa, id, req) {
+		__xa_erase(&tbl->xa, id);
+		list_add_tail(&req->dead, &dead);
+	}
+	xa_unlock(&tbl->xa);
+
+	list_for_each_entry_safe(req, tmp, &dead, dead) {
+		list_del(&req->dead);
+		xs_req_resolve(req, NULL, err);
+	}
+}
+
+/* Make every waiting kernel caller look at xs_store_gone() again. */
+static void xs_reqs_wake_all(struct xs_reqs *tbl)
+{
+	struct xs_req *req;
+	unsigned long id;
+
+	xa_lock(&tbl->xa);
+	xa_for_each(&tbl->xa, id, req)
+		if (!req->cb)
+			wake_up(&req->wq);
+	xa_unlock(&tbl->xa);
+}
+
+/*
+ * xenstored runs in this domain as a user process, and the system is
+ * going down: it may already be dead, and nobody will answer us.
+ */
+static bool xs_store_gone(void)
+{
+	if (xen_store_domain_type != XS_LOCAL)
+		return false;
+	switch (system_state) {
+	case SYSTEM_HALT:
+	case SYSTEM_POWER_OFF:
+	case SYSTEM_RESTART:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static bool xs_req_settled(struct xs_req *req)
+{
+	/* Pairs with xs_req_resolve(): see @reply and @err once @done. */
+	return smp_load_acquire(&req->done) || xs_store_gone();
+}
+
+/* Wait for a kernel request's outcome.  0, or -errno without a reply. */
+static int xs_req_wait(struct xs_req *req, bool killable)
+{
+	if (!killable)
+		wait_event(req->wq, xs_req_settled(req));
+	else if (wait_event_killable(req->wq, xs_req_settled(req)))
+		return -EINTR;	/* the reply is dropped when it comes */
+
+	/* As in xs_req_settled(): @err is valid once @done is seen. */
+	if (!smp_load_acquire(&req->done))
+		return -EIO;
+	return req->err;
+}
+
+/*
+ * The body of a kernel request's reply as a kmalloc()ed, NUL-terminated
+ * string (*@len without the NUL), or ERR_PTR(-errno) for an error reply.
+ */
+static void *xs_req_take_body(struct xs_req *req, unsigned int *len)
+{
+	struct xb_msg *msg = req->reply;
+	unsigned int n = msg->hdr.len;
+	int err;
+
+	if (msg->hdr.type == XS_ERROR) {
+		err = xs_errno(msg->body, n);
+		if (!err) {
+			pr_warn_ratelimited("unknown error \"%*pE\" from xenstored\n",
+					    (int)min(n, 16U), msg->body);
+			err = EINVAL;
+		}
+		return ERR_PTR(-err);
+	}
+	if (msg->hdr.type != req->out.hdr.type) {
+		pr_warn_ratelimited("reply of type %u to a request of type %u\n",
+				    msg->hdr.type, req->out.hdr.type);
+		return ERR_PTR(-EINVAL);
+	}
+
+	/*
+	 * The message is one kmalloc()ed block whose body is NUL-terminated:
+	 * moving the body to the front makes a block kfree() accepts, and
+	 * spares a copy that could fail while memory is short.
+	 */
+	req->reply = NULL;
+	memmove(msg, msg->body, n + 1);
+	if (len)
+		*len = n;
+	return msg;
+}
+
+/* A synchronous request; the caller deals with the gate. */
+static void *xs_call(struct xs_reqs *tbl, u32 type, u32 tx_id,
+		     const struct kvec *vec, unsigned int nr,
+		     unsigned int *len, bool killable)
+{
+	struct xs_req *req;
+	void *ret;
+	int err;
+
+	req = xs_req_alloc(type, tx_id, vec, nr, false);
+	if (IS_ERR(req))
+		return ERR_CAST(req);
+
+	err = xs_req_submit(tbl, req);
+	if (!err)
+		err = xs_req_wait(req, killable);
+	ret = err ? ERR_PTR(err) : xs_req_take_body(req, len);
+	xs_req_put(req);
+	return ret;
+}
+
+/* ------------------------------------------------------------------ */
+/* Watch registry and delivery                                         */
+/* ------------------------------------------------------------------ */
+
+static struct xs_watch_rec *xs_watch_find(struct xs_watches *reg,
+					  const struct xenbus_watch *watch)
+{
+	struct xs_watch_rec *rec;
+
+	lockdep_assert_held(&reg->lock);
+	hash_for_each_possible(reg->by_watch, rec, by_watch, (unsigned long)watch)
+		if (rec->watch == watch)
+			return rec;
+	return NULL;
+}
+
+static struct xs_watch_rec *xs_watch_find_id(struct xs_watches *reg, u32 id)
+{
+	struct xs_watch_rec *rec;
+
+	lockdep_assert_held(&reg->lock);
+	hash_for_each_possible(reg->by_id, rec, by_id, id)
+		if (rec->id == id)
+			return rec;
+	return NULL;
+}
+
+/* Put @watch in the registry under a fresh token.  Events may come now. */
+static struct xs_watch_rec *xs_watch_add(struct xs_watches *reg,
+					 struct xenbus_watch *watch)
+{
+	struct xs_watch_rec *rec;
+	u32 id;
+
+	rec = kzalloc(sizeof(*rec), XS_GFP);
+	if (!rec)
+		return ERR_PTR(-ENOMEM);
+	rec->watch = watch;
+	INIT_LIST_HEAD(&rec->events);
+	/*
+	 * Per-device lanes plug in here: pick the lane from the watch's
+	 * owner (a lane per xenbus_device, or per other-end domain) so that
+	 * one device's blocking callback stalls only its own lane.  Per-watch
+	 * order and the unregister barrier hold per lane, so nothing else
+	 * changes.  Until then every watch shares "xenwatch", like Linux,
+	 * because some drivers rely on their callbacks never running in
+	 * parallel.
+	 */
+	rec->lane = &reg->lane;
+
+	spin_lock(&reg->lock);
+	if (WARN_ON_ONCE(xs_watch_find(reg, watch))) {
+		spin_unlock(&reg->lock);
+		kfree(rec);
+		return ERR_PTR(-EEXIST);
+	}
+	/* Bounded: every id skipped belongs to a registered watch. */
+	do {
+		id = reg->next_id++;
+	} while (!id || xs_watch_find_id(reg, id));
+	rec->id = id;
+	xs_format_token(rec->token, sizeof(rec->token), id);
+	watch->nr_pending = 0;
+	hash_add(reg->by_id, &rec->by_id, rec->id);
+	hash_add(reg->by_watch, &rec->by_watch, (unsigned long)watch);
+	list_add_tail(&watch->list, &reg->list);
+	spin_unlock(&reg->lock);
+	return rec;
+}
+
+static void xs_event_free(struct xs_event *ev)
+{
+	kfree(ev->msg);
+	kfree(ev);
+}
+
+/*
+ * Take @watch out of the registry, so no event is queued for it any more,
+ * and drop those still queued.  Returns its record (the caller frees it
+ * after xs_lane_barrier()), or NULL if @watch was not registered.
+ */
+static struct xs_watch_rec *xs_watch_detach(struct xs_watches *reg,
+					    struct xenbus_watch *watch)
+{
+	struct xs_event *ev, *tmp;
+	struct xs_watch_rec *rec;
+	LIST_HEAD(purged);
+
+	spin_lock(&reg->lock);
+	rec = xs_watch_find(reg, watch);
+	if (rec) {
+		hash_del(&rec->by_id);
+		hash_del(&rec->by_watch);
+		list_del(&watch->list);
+		list_for_each_entry_safe(ev, tmp, &rec->events, wlink) {
+			list_del(&ev->wlink);
+			list_move_tail(&ev->link, &purged);
+			reg->nr_queued--;
+			watch->nr_pending--;
+		}
+		if (WARN_ON_ONCE(watch->nr_pending))
+			watch->nr_pending = 0;
+	}
+	spin_unlock(&reg->lock);
+
+	list_for_each_entry_safe(ev, tmp, &purged, link)
+		xs_event_free(ev);
+	return rec;
+}
+
+/*
+ * A WATCH_EVENT from xenstored (transport thread).  Consumes @msg.
+ *
+ * An event for a path that is still queued for the same watch is
+ * dropped: the queued one has not run yet, and callbacks read the
+ * current state, so nothing is lost.  That bounds each watch's queue by
+ * the distinct paths under it; the global cap bounds the rest.
+ */
+static void xs_watch_event(struct xs_watches *reg, struct xb_msg *msg)
+{
+	struct xenbus_watch *watch;
+	const char *path, *token;
+	struct xs_watch_rec *rec;
+	struct xs_event *ev, *old;
+	struct xs_lane *lane;
+	u32 id;
+
+	if (xs_parse_watch_event(msg->body, msg->hdr.len, &path, &token)) {
+		pr_warn_ratelimited("dropping malformed watch event\n");
+		goto drop;
+	}
+	/* Not a token of ours (a previous kernel's, say): nobody wants it. */
+	if (xs_parse_token(token, &id))
+		goto drop;
+
+	ev = kmalloc(sizeof(*ev), XS_GFP);
+	if (!ev)
+		goto drop;
+
+	spin_lock(&reg->lock);
+	rec = xs_watch_find_id(reg, id);
+	if (!rec)
+		goto unlock;	/* unregistered: stale events are normal */
+	watch = rec->watch;
+	if (watch->will_handle && !watch->will_handle(watch, path, token))
+		goto unlock;
+	list_for_each_entry(old, &rec->events, wlink)
+		if (!strcmp(old->path, path))
+			goto unlock;
+	if (reg->nr_queued >= READ_ONCE(*reg->max_queued)) {
+		reg->nr_dropped++;
+		spin_unlock(&reg->lock);
+		pr_warn_ratelimited("%u watch events queued, dropping more\n",
+				    READ_ONCE(*reg->max_queued));
+		goto free;
+	}
+
+	ev->watch = watch;
+	ev->path = path;
+	ev->token = token;
+	ev->msg = msg;
+	lane = rec->lane;
+	list_add_tail(&ev->link, &lane->events);
+	list_add_tail(&ev->wlink, &rec->events);
+	watch->nr_pending++;
+	reg->nr_queued++;
+	spin_unlock(&reg->lock);
+	wake_up(&lane->wq);
+	return;
+
+unlock:
+	spin_unlock(&reg->lock);
+free:
+	kfree(ev);
+drop:
+	kfree(msg);
+}
+
+/*
+ * Run the oldest event of @lane.  Returns false if there was none.
+ *
+ * The run mutex is taken before the event is dequeued: an unregister
+ * that gets the mutex after purging therefore knows that no event of
+ * its watch is dequeued and still to run.
+ */
+static bool xs_lane_run_one(struct xs_lane *lane)
+{
+	struct xs_watches *reg = lane->reg;
+	struct xs_event *ev;
+
+	mutex_lock(&lane->run);
+	spin_lock(&reg->lock);
+	ev = list_first_entry_or_null(&lane->events, struct xs_event, link);
+	if (ev) {
+		list_del(&ev->link);
+		list_del(&ev->wlink);
+		ev->watch->nr_pending--;
+		reg->nr_queued--;
+	}
+	spin_unlock(&reg->lock);
+	/* The callback may unregister and free its watch: not used after. */
+	if (ev)
+		ev->watch->callback(ev->watch, ev->path, ev->token);
+	mutex_unlock(&lane->run);
+
+	if (!ev)
+		return false;
+	xs_event_free(ev);
+	return true;
+}
+
+static int xs_lane_thread(void *data)
+{
+	struct xs_lane *lane = data;
+
+	WRITE_ONCE(lane->task, current);
+	for (;;) {
+		wait_event_idle(lane->wq,
+				!list_empty_careful(&lane->events) ||
+				kthread_should_stop());
+		if (kthread_should_stop())
+			return 0;
+		while (xs_lane_run_one(lane))
+			cond_resched();
+	}
+}
+
+/*
+ * Wait until no callback of @lane is running, unless we are that
+ * callback (unregistering from inside a callback is allowed).
+ */
+static void xs_lane_barrier(struct xs_lane *lane)
+{
+	if (current == READ_ONCE(lane->task))
+		return;
+	mutex_lock(&lane->run);
+	mutex_unlock(&lane->run);
+}
+
+/* ------------------------------------------------------------------ */
+/* Glue to the live connection                                         */
+/* ------------------------------------------------------------------ */
+
+static void xs_on_message(struct xb_msg *msg)
+{
+	if (msg->hdr.type == XS_WATCH_EVENT)
+		xs_watch_event(&xs.watches, msg);
+	else
+		xs_reqs_deliver(&xs.reqs, msg);
+}
+
+static void xs_on_broken(int err)
+{
+	pr_err("lost the connection to xenstored (%d), failing all requests\n",
+	       err);
+	xs_reqs_fail_all(&xs.reqs, -EIO);
+}
+
+static const struct xb_comms_ops xs_comms_ops = {
+	.deliver = xs_on_message,
+	.broken = xs_on_broken,
+};
+
+static int xs_transport_send(struct xs_reqs *tbl, struct xb_out *out)
+{
+	return xb_comms_send(out);
+}
+
+static int xs_reboot_notify(struct notifier_block *nb, unsigned long code,
+			    void *unused)
+{
+	xs_reqs_wake_all(&xs.reqs);
+	return NOTIFY_DONE;
+}
+
+/* A kernel request outside of any suspend bookkeeping but the user count. */
+static void *xs_talkv(struct xenbus_transaction t, u32 type,
+		      const struct kvec *vec, unsigned int nr,
+		      unsigned int *len)
+{
+	void *ret;
+
+	xs_gate_enter(&xs.gate, false);
+	ret = xs_call(&xs.reqs, type, t.id, vec, nr, len, false);
+	xs_gate_exit(&xs.gate);
+	return ret;
+}
+
+/* A request whose body is one string with its NUL. */
+static void *xs_single(struct xenbus_transaction t, u32 type,
+		       const char *string, unsigned int *len)
+{
+	struct kvec vec = { (void *)string, strlen(string) + 1 };
+
+	return xs_talkv(t, type, &vec, 1, len);
+}
+
+/* The outcome of a request whose reply carries nothing but "OK". */
+static int xs_result(void *reply)
+{
+	int err = PTR_ERR_OR_ZERO(reply);
+
+	if (!err)
+		kfree(reply);
+	return err;
+}
+
+/* "dir/node", or "dir" when node is "", in a buffer of our own. */
+static char *xs_join(const char *dir, const char *node)
+{
+	size_t size;
+	char *buf;
+	int ret;
+
+	size = strnlen(dir, XENSTORE_ABS_PATH_MAX) +
+	       strnlen(node, XENSTORE_ABS_PATH_MAX) + 2;
+	size = min_t(size_t, size, XENSTORE_ABS_PATH_MAX);
+	buf = kmalloc(size, XS_GFP);
+	if (!buf)
+		return ERR_PTR(-ENOMEM);
+	ret = xs_join_path(buf, size, dir, node);
+	if (ret < 0) {
+		kfree(buf);
+		return ERR_PTR(ret);
+	}
+	return buf;
+}
+
+/*
+ * One request about the node "dir/node": the body is the path with its
+ * NUL, followed by @value without one when there is a value (WRITE).
+ */
+static void *xs_node_call(struct xenbus_transaction t, u32 type,
+			  const char *dir, const char *node,
+			  const char *value, unsigned int *len)
+{
+	struct kvec vec[2];
+	void *reply;
+	char *path;
+
+	path = xs_join(dir, node);
+	if (IS_ERR(path))
+		return path;
+	vec[0] = (struct kvec) { path, strlen(path) + 1 };
+	if (value)
+		vec[1] = (struct kvec) { (void *)value, strlen(value) };
+	reply = xs_talkv(t, type, vec, value ? 2 : 1, len);
+	kfree(path);
+	return reply;
+}
+
+/* One kmalloc()ed block: the array of entries, then the strings. */
+static char **xs_split_block(const char *strings, unsigned int len,
+			     unsigned int *num)
+{
+	char **ret;
+	char *copy;
+	int n;
+
+	n = xs_split_dir(strings, len, NULL, 0);
+	if (n < 0) {
+		pr_warn_ratelimited("malformed directory listing from xenstored\n");
+		return ERR_PTR(-EINVAL);
+	}
+	ret = kmalloc(size_add(array_size(n, sizeof(*ret)), len), XS_GFP);
+	if (!ret)
+		return ERR_PTR(-ENOMEM);
+	copy = (char *)(ret + n);
+	memcpy(copy, strings, len);
+	xs_split_dir(copy, len, (const char **)ret, n);
+	*num = n;
+	return ret;
+}
+
+/*
+ * A listing too big for one DIRECTORY reply, from DIRECTORY_PART chunks:
+ * "<generation>\0<child>\0...", the last chunk ending in an extra NUL.
+ * The walk restarts when the directory changes under it.
+ */
+static char *xs_directory_part(struct xenbus_transaction t, const char *path,
+			       unsigned int *lenp)
+{
+	unsigned int used = 0, tries = 0;
+	char gen[24], off[12];
+	bool have_gen = false;
+	char *buf = NULL;
+
+	for (;;) {
+		unsigned int rlen, glen, clen;
+		char *reply, *chunk, *grown;
+		struct kvec vec[2];
+		bool last;
+
+		snprintf(off, sizeof(off), "%u", used);
+		vec[0].iov_base = (void *)path;
+		vec[0].iov_len = strlen(path) + 1;
+		vec[1].iov_base = off;
+		vec[1].iov_len = strlen(off) + 1;
+		reply = xs_talkv(t, XS_DIRECTORY_PART, vec, 2, &rlen);
+		if (IS_ERR(reply)) {
+			kfree(buf);
+			return reply;
+		}
+
+		glen = strnlen(reply, rlen);
+		if (glen == rlen || glen >= sizeof(gen))
+			goto bad;
+		chunk = reply + glen + 1;
+		clen = rlen - glen - 1;
+		last = !clen || (chunk[clen - 1] == '\0' &&
+				 (clen == 1 || chunk[clen - 2] == '\0'));
+		if (last && clen)
+			clen--;
+
+		if (!have_gen) {
+			memcpy(gen, reply, glen + 1);
+			have_gen = true;
+		} else if (strcmp(gen, reply)) {
+			kfree(reply);
+			kfree(buf);
+			buf = NULL;
+			used = 0;
+			have_gen = false;
+			if (++tries == XS_DIR_PART_TRIES)
+				return ERR_PTR(-EBUSY);
+			continue;
+		}
+		if (!last && !clen)
+			goto bad;	/* no progress: we would loop forever */
+		if (clen > XS_DIR_PART_MAX - used) {
+			kfree(reply);
+			kfree(buf);
+			return ERR_PTR(-E2BIG);
+		}
+
+		grown = krealloc(buf, used + clen + 1, XS_GFP);
+		if (!grown) {
+			kfree(reply);
+			kfree(buf);
+			return ERR_PTR(-ENOMEM);
+		}
+		buf = grown;
+		memcpy(buf + used, chunk, clen);
+		used += clen;
+		buf[used] = '\0';
+		kfree(reply);
+		if (last)
+			break;
+		continue;
+bad:
+		pr_warn_ratelimited("malformed DIRECTORY_PART reply from xenstored\n");
+		kfree(reply);
+		kfree(buf);
+		return ERR_PTR(-EPROTO);
+	}
+	*lenp = used;
+	return buf;
+}
+
+/* ------------------------------------------------------------------ */
+/* Store API                                                           */
+/* ------------------------------------------------------------------ */
+
+/**
+ * xenbus_directory() - list the children of a node
+ * @t: transaction, or XBT_NIL
+ * @dir: directory
+ * @node: node below @dir, or "" for @dir itself
+ * @num: set to the number of children
+ *
+ * Listings too big for one reply are fetched in parts when xenstored
+ * supports DIRECTORY_PART.
+ *
+ * Context: process context; sleeps until xenstored answers.
+ * Return: a kmalloc()ed array of @num strings, stored in the same block
+ * (one kfree() frees all), or an ERR_PTR().
+ */
+char **xenbus_directory(struct xenbus_transaction t, const char *dir,
+			const char *node, unsigned int *num)
+{
+	char *path, *strings;
+	unsigned int len;
+	char **ret;
+
+	path = xs_join(dir, node);
+	if (IS_ERR(path))
+		return ERR_CAST(path);
+
+	strings = xs_single(t, XS_DIRECTORY, path, &len);
+	if (IS_ERR(strings) && PTR_ERR(strings) == -E2BIG) {
+		char *parts = xs_directory_part(t, path, &len);
+
+		/*
+		 * If the walk fails too (an older xenstored without
+		 * DIRECTORY_PART, say), the answer stays "too big".
+		 */
+		if (!IS_ERR(parts))
+			strings = parts;
+	}
+	kfree(path);
+	if (IS_ERR(strings))
+		return ERR_CAST(strings);
+
+	ret = xs_split_block(strings, len, num);
+	kfree(strings);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(xenbus_directory);
+
+/**
+ * xenbus_exists() - does a node exist?
+ * @t: transaction, or XBT_NIL
+ * @dir: directory
+ * @node: node below @dir, or "" for @dir itself
+ *
+ * Context: process context; sleeps until xenstored answers.
+ * Return: 1 if the node can be listed, 0 otherwise (errors included).
+ */
+int xenbus_exists(struct xenbus_transaction t, const char *dir,
+		  const char *node)
+{
+	void *reply = xs_node_call(t, XS_DIRECTORY, dir, node, NULL, NULL);
+
+	if (!IS_ERR(reply)) {
+		kfree(reply);
+		return 1;
+	}
+	/* A listing too long for one reply still proves the node is there. */
+	return PTR_ERR(reply) == -E2BIG;
+}
+EXPORT_SYMBOL_GPL(xenbus_exists);
+
+/**
+ * xenbus_read() - read the value of a node
+ * @t: transaction, or XBT_NIL
+ * @dir: directory
+ * @node: node below @dir, or "" for @dir itself
+ * @len: if not NULL, set to the length of the value without its NUL
+ *
+ * Context: process context; sleeps until xenstored answers.
+ * Return: the value as a kmalloc()ed NUL-terminated string, or an
+ * ERR_PTR().
+ */
+void *xenbus_read(struct xenbus_transaction t, const char *dir,
+		  const char *node, unsigned int *len)
+{
+	return xs_node_call(t, XS_READ, dir, node, NULL, len);
+}
+EXPORT_SYMBOL_GPL(xenbus_read);
+
+/**
+ * xenbus_write() - write the value of a node, creating it if need be
+ * @t: transaction, or XBT_NIL
+ * @dir: directory
+ * @node: node below @dir, or "" for @dir itself
+ * @string: the value; its NUL is not stored
+ *
+ * Context: process context; sleeps until xenstored answers.
+ * Return: 0 or -errno.
+ */
+int xenbus_write(struct xenbus_transaction t, const char *dir,
+		 const char *node, const char *string)
+{
+	return xs_result(xs_node_call(t, XS_WRITE, dir, node, string, NULL));
+}
+EXPORT_SYMBOL_GPL(xenbus_write);
+
+/**
+ * xenbus_mkdir() - create a node with an empty value
+ * @t: transaction, or XBT_NIL
+ * @dir: directory
+ * @node: node below @dir, or "" for @dir itself
+ *
+ * Context: process context; sleeps until xenstored answers.
+ * Return: 0 or -errno.
+ */
+int xenbus_mkdir(struct xenbus_transaction t, const char *dir,
+		 const char *node)
+{
+	return xs_result(xs_node_call(t, XS_MKDIR, dir, node, NULL, NULL));
+}
+EXPORT_SYMBOL_GPL(xenbus_mkdir);
+
+/**
+ * xenbus_rm() - remove a node and everything below it
+ * @t: transaction, or XBT_NIL
+ * @dir: directory
+ * @node: node below @dir, or "" for @dir itself
+ *
+ * Context: process context; sleeps until xenstored answers.
+ * Return: 0 (also when the node did not exist) or -errno.
+ */
+int xenbus_rm(struct xenbus_transaction t, const char *dir, const char *node)
+{
+	return xs_result(xs_node_call(t, XS_RM, dir, node, NULL, NULL));
+}
+EXPORT_SYMBOL_GPL(xenbus_rm);
+
+/**
+ * xenbus_transaction_start() - start a transaction
+ * @t: set to the new transaction
+ *
+ * Until xenbus_transaction_end() the transaction holds off save/restore:
+ * xs_suspend() waits for it.
+ *
+ * Context: process context; sleeps until xenstored answers.
+ * Return: 0 or -errno.
+ */
+int xenbus_transaction_start(struct xenbus_transaction *t)
+{
+	struct kvec vec = { .iov_base = (void *)"", .iov_len = 1 };
+	char *reply;
+	u32 id;
+	int err;
+
+	/* Our user count covers the gap between the reply and the hold. */
+	xs_gate_enter(&xs.gate, false);
+	reply = xs_call(&xs.reqs, XS_TRANSACTION_START, 0, &vec, 1, NULL,
+			false);
+	if (IS_ERR(reply)) {
+		err = PTR_ERR(reply);
+		goto out;
+	}
+	err = kstrtou32(reply, 10, &id);
+	kfree(reply);
+	if (err || !id) {
+		pr_warn_ratelimited("bad transaction id from xenstored\n");
+		err = -EINVAL;
+		goto out;
+	}
+
+	err = xs_gate_tx_hold(&xs.gate, id);
+	if (err) {
+		vec.iov_base = (void *)"F";
+		vec.iov_len = 2;
+		xs_result(xs_call(&xs.reqs, XS_TRANSACTION_END, id, &vec, 1,
+				  NULL, false));
+		goto out;
+	}
+	t->id = id;
+out:
+	xs_gate_exit(&xs.gate);
+	return err;
+}
+EXPORT_SYMBOL_GPL(xenbus_transaction_start);
+
+/**
+ * xenbus_transaction_end() - commit or abort a transaction
+ * @t: the transaction
+ * @abort: non-zero to abort, zero to commit
+ *
+ * The transaction is over whatever the result; -EAGAIN on a commit means
+ * it conflicted with another change and should be retried.
+ *
+ * Context: process context; sleeps until xenstored answers.
+ * Return: 0 or -errno.
+ */
+int xenbus_transaction_end(struct xenbus_transaction t, int abort)
+{
+	struct kvec vec = {
+		.iov_base = (void *)(abort ? "F" : "T"),
+		.iov_len = 2,
+	};
+	int err;
+
+	xs_gate_enter(&xs.gate, false);
+	err = xs_result(xs_call(&xs.reqs, XS_TRANSACTION_END, t.id, &vec, 1,
+				NULL, false));
+	/* Ending one we do not hold (twice, say) must not underflow. */
+	WARN_ON_ONCE(!xs_gate_tx_release(&xs.gate, t.id));
+	xs_gate_exit(&xs.gate);
+	return err;
+}
+EXPORT_SYMBOL_GPL(xenbus_transaction_end);
+
+/**
+ * xenbus_scanf() - read a node and parse its value
+ * @t: transaction, or XBT_NIL
+ * @dir: directory
+ * @node: node below @dir, or "" for @dir itself
+ * @fmt: sscanf() format
+ *
+ * Context: process context; sleeps until xenstored answers.
+ * Return: the number of values converted, -ERANGE if that is none, or
+ * -errno from the read.
+ */
+int xenbus_scanf(struct xenbus_transaction t, const char *dir,
+		 const char *node, const char *fmt, ...)
+{
+	char *val = xenbus_read(t, dir, node, NULL);
+	int converted;
+	va_list ap;
+
+	if (IS_ERR(val))
+		return PTR_ERR(val);
+	va_start(ap, fmt);
+	converted = vsscanf(val, fmt, ap);
+	va_end(ap);
+	kfree(val);
+	/* Callers test "< 0" for failure, so converting nothing is one. */
+	return converted > 0 ? converted : -ERANGE;
+}
+EXPORT_SYMBOL_GPL(xenbus_scanf);
+
+/**
+ * xenbus_read_unsigned() - read an optional unsigned value
+ * @dir: directory
+ * @node: node below @dir, or "" for @dir itself
+ * @default_val: what to return when the node is missing or not a number
+ *
+ * Context: process context; sleeps until xenstored answers.
+ * Return: the value, or @default_val.
+ */
+unsigned int xenbus_read_unsigned(const char *dir, const char *node,
+				  unsigned int default_val)
+{
+	unsigned int val;
+
+	if (xenbus_scanf(XBT_NIL, dir, node, "%u", &val) <= 0)
+		return default_val;
+	return val;
+}
+EXPORT_SYMBOL_GPL(xenbus_read_unsigned);
+
+/**
+ * xenbus_printf() - format a value and write it to a node
+ * @t: transaction, or XBT_NIL
+ * @dir: directory
+ * @node: node below @dir, or "" for @dir itself
+ * @fmt: printf() format
+ *
+ * Context: process context; sleeps until xenstored answers.
+ * Return: 0 or -errno.
+ */
+int xenbus_printf(struct xenbus_transaction t, const char *dir,
+		  const char *node, const char *fmt, ...)
+{
+	struct va_format vaf = { .fmt = fmt };
+	va_list ap;
+	char *value;
+	int err;
+
+	va_start(ap, fmt);
+	vaf.va = &ap;
+	value = kasprintf(XS_GFP, "%pV", &vaf);
+	va_end(ap);
+
+	err = value ? xenbus_write(t, dir, node, value) : -ENOMEM;
+	kfree(value);
+	return err;
+}
+EXPORT_SYMBOL_GPL(xenbus_printf);
+
+/* One triple of xenbus_gather(). */
+static int xs_gather_one(struct xenbus_transaction t, const char *dir,
+			 const char *name, const char *fmt, void *result)
+{
+	char *value = xenbus_read(t, dir, name, NULL);
+	int converted;
+
+	if (IS_ERR(value))
+		return PTR_ERR(value);
+	if (!fmt) {
+		/* The caller takes the string itself. */
+		*(char **)result = value;
+		return 0;
+	}
+	converted = sscanf(value, fmt, result);
+	kfree(value);
+	return converted > 0 ? 0 : -EINVAL;
+}
+
+/**
+ * xenbus_gather() - read several nodes of one directory
+ * @t: transaction, or XBT_NIL
+ * @dir: directory
+ *
+ * Takes a NULL-terminated list of (name, sscanf format, result pointer)
+ * triples.  A NULL format stores the kmalloc()ed string itself in
+ * *(char **)result.  Stops at the first failure; values read before it
+ * are left in place.
+ *
+ * Context: process context; sleeps until xenstored answers.
+ * Return: 0, -EINVAL when a value does not match its format, or -errno
+ * from a read.
+ */
+int xenbus_gather(struct xenbus_transaction t, const char *dir, ...)
+{
+	const char *name, *fmt;
+	int err = 0;
+	va_list ap;
+
+	va_start(ap, dir);
+	for (name = va_arg(ap, const char *); name && !err;
+	     name = va_arg(ap, const char *)) {
+		fmt = va_arg(ap, const char *);
+		err = xs_gather_one(t, dir, name, fmt, va_arg(ap, void *));
+	}
+	va_end(ap);
+	return err;
+}
+EXPORT_SYMBOL_GPL(xenbus_gather);
+
+/* ------------------------------------------------------------------ */
+/* Watch API                                                           */
+/* ------------------------------------------------------------------ */
+
+/* XS_WATCH or XS_UNWATCH of @node under @token; the reply is "OK". */
+static int xs_watch_cmd(u32 type, const char *node, const char *token,
+			bool killable)
+{
+	struct kvec vec[2] = {
+		{ .iov_base = (void *)node, .iov_len = strlen(node) + 1 },
+		{ .iov_base = (void *)token, .iov_len = strlen(token) + 1 },
+	};
+
+	return xs_result(xs_call(&xs.reqs, type, 0, vec, ARRAY_SIZE(vec),
+				 NULL, killable));
+}
+
+static void xs_discard_reply(void *par, struct xb_msg *reply)
+{
+	kfree(reply);
+}
+
+/*
+ * We stopped waiting for an XS_WATCH, which xenstored may still set up:
+ * take it down again, without waiting for that either.
+ */
+static void xs_unwatch_detached(const char *node, const char *token)
+{
+	struct kvec vec[2] = {
+		{ .iov_base = (void *)node, .iov_len = strlen(node) + 1 },
+		{ .iov_base = (void *)token, .iov_len = strlen(token) + 1 },
+	};
+	struct xs_req *req;
+
+	req = xs_req_alloc(XS_UNWATCH, 0, vec, ARRAY_SIZE(vec), true);
+	if (IS_ERR(req))
+		return;
+	req->cb = xs_discard_reply;
+	xs_req_submit(&xs.reqs, req);
+	xs_req_put(req);
+}
+
+static int xs_register(struct xenbus_watch *watch, bool killable)
+{
+	struct xs_watch_rec *rec;
+	int err;
+
+	if (WARN_ON_ONCE(!watch->node || !watch->callback))
+		return -EINVAL;
+
+	/* The gate before the rwsem: see xs_suspend(). */
+	err = xs_gate_enter(&xs.gate, killable);
+	if (err)
+		return err;
+	if (!killable) {
+		down_read(&xs.watch_rwsem);
+	} else if (down_read_killable(&xs.watch_rwsem)) {
+		xs_gate_exit(&xs.gate);
+		return -EINTR;
+	}
+
+	rec = xs_watch_add(&xs.watches, watch);
+	if (IS_ERR(rec)) {
+		err = PTR_ERR(rec);
+		rec = NULL;
+	} else {
+		err = xs_watch_cmd(XS_WATCH, watch->node, rec->token, killable);
+		if (err && xs_watch_detach(&xs.watches, watch) != rec)
+			rec = NULL;	/* unregistered under us: not ours */
+		if (rec && err == -EINTR)
+			xs_unwatch_detached(watch->node, rec->token);
+	}
+
+	up_read(&xs.watch_rwsem);
+	xs_gate_exit(&xs.gate);
+
+	if (err && rec) {
+		xs_lane_barrier(rec->lane);
+		kfree(rec);
+	}
+	return err;
+}
+
+/**
+ * register_xenbus_watch() - start watching a node
+ * @watch: the watch; node and callback must be set, will_handle may be
+ *
+ * xenstored fires a new watch once at once.  The callback runs in process
+ * context with no lock held, never concurrently with another callback.
+ *
+ * Context: process context; sleeps until xenstored answers.
+ * Return: 0 or -errno (the watch is then not registered).
+ */
+int register_xenbus_watch(struct xenbus_watch *watch)
+{
+	return xs_register(watch, false);
+}
+EXPORT_SYMBOL_GPL(register_xenbus_watch);
+
+/**
+ * xs_register_watch_killable() - register_xenbus_watch() for user space
+ * @watch: the watch, as for register_xenbus_watch()
+ *
+ * Context: process context; a fatal signal ends the wait.
+ * Return: 0, -EINTR when killed (the watch is then not registered), or
+ * -errno.
+ */
+int xs_register_watch_killable(struct xenbus_watch *watch)
+{
+	return xs_register(watch, true);
+}
+
+/**
+ * unregister_xenbus_watch() - stop watching a node
+ * @watch: a registered watch
+ *
+ * A barrier: on return the callback of @watch is not running (unless the
+ * caller is that callback), will not run again, and no event of @watch
+ * is queued (nr_pending is 0).  May be called from a watch callback.
+ *
+ * Context: process context; sleeps.
+ */
+void unregister_xenbus_watch(struct xenbus_watch *watch)
+{
+	struct xs_watch_rec *rec;
+	int err;
+
+	xs_gate_enter(&xs.gate, false);
+	down_read(&xs.watch_rwsem);
+	rec = xs_watch_detach(&xs.watches, watch);
+	if (rec) {
+		err = xs_watch_cmd(XS_UNWATCH, watch->node, rec->token, false);
+		if (err)
+			pr_warn_ratelimited("failed to release watch on %s: %d\n",
+					    watch->node, err);
+	}
+	up_read(&xs.watch_rwsem);
+	xs_gate_exit(&xs.gate);
+
+	if (!rec)
+		return;
+	xs_lane_barrier(rec->lane);
+	kfree(rec);
+}
+EXPORT_SYMBOL_GPL(unregister_xenbus_watch);
+
+/* After a save/restore xenstored knows none of our watches. */
+static void xs_watches_resend(void)
+{
+	struct xenbus_watch *watch;
+	struct xs_watch_rec *rec;
+	int err;
+
+	/* The registry cannot change: every change needs it for read. */
+	lockdep_assert_held_write(&xs.watch_rwsem);
+	list_for_each_entry(watch, &xs.watches.list, list) {
+		spin_lock(&xs.watches.lock);
+		rec = xs_watch_find(&xs.watches, watch);
+		spin_unlock(&xs.watches.lock);
+		if (WARN_ON_ONCE(!rec))
+			continue;
+		err = xs_watch_cmd(XS_WATCH, watch->node, rec->token, false);
+		if (err)
+			pr_warn_ratelimited("failed to re-add watch on %s: %d\n",
+					    watch->node, err);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Suspend, /dev/xen/xenbus, bring-up                                  */
+/* ------------------------------------------------------------------ */
+
+/**
+ * xs_suspend() - quiesce the store before save/restore
+ *
+ * Waits for kernel requests and kernel transactions to finish, holds off
+ * new ones, parks the transport at a message boundary and freezes the
+ * watch registry.  Called by do_suspend() from inside a watch callback,
+ * so nothing here waits for a watch callback to finish.  Transactions of
+ * user space are not waited for: they fail with EAGAIN after the resume.
+ *
+ * Context: process context; sleeps.  Pair with xs_resume() or
+ * xs_suspend_cancel().
+ */
+void xs_suspend(void)
+{
+	mutex_lock(&xs.suspend_lock);
+	/*
+	 * Drain first, then take the rwsem: a registrant enters the gate
+	 * before it takes the rwsem for read, so it is either drained or
+	 * held off, and never holds the rwsem while waiting for the gate.
+	 */
+	xs_gate_close(&xs.gate);
+	xb_comms_pause();
+	down_write(&xs.watch_rwsem);
+}
+
+/**
+ * xs_resume() - restart the store after a save/restore
+ *
+ * Rebinds the transport to the (possibly new) event channel, starts a
+ * new generation (user transactions from before it are stale), lets
+ * requests in again and re-registers every watch with xenstored.
+ *
+ * Context: process context; sleeps.  After xs_suspend().
+ */
+void xs_resume(void)
+{
+	int err;
+
+	err = xb_comms_rebind();
+	if (err)
+		pr_err("cannot rebind the xenstore event channel: %d\n", err);
+	xb_comms_unpause();
+	xs_gate_open(&xs.gate, true);
+	xs_watches_resend();
+	up_write(&xs.watch_rwsem);
+	mutex_unlock(&xs.suspend_lock);
+}
+
+/**
+ * xs_suspend_cancel() - undo xs_suspend() when the save did not happen
+ *
+ * xenstored's state is intact: no new generation, no watch to re-send.
+ *
+ * Context: process context.  After xs_suspend().
+ */
+void xs_suspend_cancel(void)
+{
+	up_write(&xs.watch_rwsem);
+	xb_comms_unpause();
+	xs_gate_open(&xs.gate, false);
+	mutex_unlock(&xs.suspend_lock);
+}
+
+/**
+ * xs_generation() - the current store generation
+ *
+ * Return: a counter bumped by every xs_resume(); a transaction of user
+ * space started in an older generation no longer exists in xenstored.
+ */
+unsigned int xs_generation(void)
+{
+	return READ_ONCE(xs.gate.generation);
+}
+
+/**
+ * xs_request_async() - send a request for /dev/xen/xenbus
+ * @hdr: the header user space wrote; req_id is given back with the reply
+ * @body: @hdr->len bytes, copied before this returns
+ * @cb: gets the reply, on the transport thread; must not sleep on the store
+ * @par: passed to @cb
+ *
+ * The request holds off a suspend while in flight.  A transaction it
+ * starts does not.
+ *
+ * Context: process context; may wait while a suspend is in progress.
+ * Return: 0, after which @cb is called exactly once (with a synthesised
+ * XS_ERROR "EIO" reply if the connection breaks), or -errno, after which
+ * it is not called at all.
+ */
+int xs_request_async(const struct xsd_sockmsg *hdr, const void *body,
+		     xs_reply_fn cb, void *par)
+{
+	struct kvec vec = { .iov_base = (void *)body, .iov_len = hdr->len };
+	struct xs_req *req;
+	int err;
+
+	req = xs_req_alloc(hdr->type, hdr->tx_id, &vec, 1, true);
+	if (IS_ERR(req))
+		return PTR_ERR(req);
+	req->caller_req_id = hdr->req_id;
+	req->cb = cb;
+	req->par = par;
+	req->gate = &xs.gate;
+
+	xs_gate_enter(&xs.gate, false);
+	err = xs_req_submit(&xs.reqs, req);
+	if (err)
+		xs_gate_exit(&xs.gate);
+	xs_req_put(req);
+	return err;
+}
+
+/**
+ * xs_abort_user_transaction() - abort a transaction of /dev/xen/xenbus
+ * @tx_id: the transaction
+ *
+ * Sends TRANSACTION_END "F" for a transaction that user space left open,
+ * leaving the kernel's transaction accounting alone.
+ *
+ * Context: process context (the release work), never the transport
+ * thread; sleeps until xenstored answers.
+ * Return: 0 or -errno.
+ */
+int xs_abort_user_transaction(u32 tx_id)
+{
+	struct kvec vec = { .iov_base = (void *)"F", .iov_len = 2 };
+	int err;
+
+	xs_gate_enter(&xs.gate, false);
+	err = xs_result(xs_call(&xs.reqs, XS_TRANSACTION_END, tx_id, &vec, 1,
+				NULL, false));
+	xs_gate_exit(&xs.gate);
+	return err;
+}
+
+/* Xen before 4.0 mishandles unknown requests (the "strict xenbus" quirk). */
+static bool xs_strict_xenbus(void)
+{
+#ifdef CONFIG_X86
+	u32 base = xen_cpuid_base();
+
+	return base && (cpuid_eax(base + 1) >> 16) < 4;
+#else
+	return false;
+#endif
+}
+
+/*
+ * A kexec'ed HVM guest inherits the previous kernel's watches: have
+ * xenstored drop them, when it says it can.
+ */
+static void xs_drop_stale_watches(void)
+{
+	bool supported;
+	int err;
+
+	/* Only an HVM guest can inherit watches, from a kernel it kexec()ed. */
+	if (!xen_hvm_domain() || xen_initial_domain() || xs_strict_xenbus())
+		return;
+	supported = xenbus_read_unsigned("control", "platform-feature-xs_reset_watches", 0);
+	err = supported ? xs_result(xs_single(XBT_NIL, XS_RESET_WATCHES, "", NULL)) : 0;
+	/* EEXIST: nothing was left to drop. */
+	if (err && err != -EEXIST)
+		pr_warn("cannot reset watches: %d\n", err);
+}
+
+/**
+ * xs_init() - start the request layer on an initialised store
+ *
+ * Starts the transport and the "xenwatch" thread, then drops watches a
+ * previous kernel may have left.
+ *
+ * Context: process context, once.
+ * Return: 0 or -errno.
+ */
+int xs_init(void)
+{
+	struct task_struct *task;
+	int err;
+
+	if (WARN_ON_ONCE(xs.started))
+		return -EBUSY;
+
+	err = register_reboot_notifier(&xs.reboot_nb);
+	if (err)
+		return err;
+	err = xb_comms_init(&xs_comms_ops);
+	if (err) {
+		unregister_reboot_notifier(&xs.reboot_nb);
+		return err;
+	}
+	task = kthread_run(xs_lane_thread, &xs.watches.lane, "xenwatch");
+	if (IS_ERR(task))
+		return PTR_ERR(task);	/* the transport cannot be stopped */
+
+	xa_lock(&xs.reqs.xa);
+	xs.reqs.send = xs_transport_send;
+	xa_unlock(&xs.reqs.xa);
+	xs.started = true;
+
+	xs_drop_stale_watches();
+	return 0;
+}
+
+#if IS_ENABLED(CONFIG_XENBUS_KUNIT_TEST)
+#include "kunit/xenbus_xs_test.c"
+#endif
