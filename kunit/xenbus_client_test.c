@@ -1,0 +1,466 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * KUnit tests for the client helpers' pure parts: state names, error
+ * report formatting, the state-switch decisions, the grant bookkeeping
+ * of xenbus_setup_ring() (XSA-396) driven by a fake grant table, and the
+ * handle and mapping bookkeeping of xenbus_map_ring_valloc().
+ *
+ * #included at the end of xenbus_client.c for its static functions.  No
+ * case touches the store or makes a hypercall, so they run without Xen.
+ */
+
+#include <kunit/test.h>
+
+/* ------------------------------------------------------------------ */
+/* xenbus_strstate()                                                   */
+/* ------------------------------------------------------------------ */
+
+static void xb_test_strstate_names_every_state(struct kunit *test)
+{
+	static const char *const expect[] = {
+		"Unknown", "Initialising", "InitWait", "Initialised",
+		"Connected", "Closing", "Closed", "Reconfiguring",
+		"Reconfigured",
+	};
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(expect); i++)
+		KUNIT_EXPECT_STREQ_MSG(test, xenbus_strstate(i), expect[i],
+				       "state %u", i);
+}
+
+static void xb_test_strstate_past_end_is_invalid(struct kunit *test)
+{
+	KUNIT_EXPECT_STREQ(test, xenbus_strstate(XenbusStateReconfigured + 1),
+			   "INVALID");
+	KUNIT_EXPECT_STREQ(test, xenbus_strstate(1000), "INVALID");
+}
+
+static void xb_test_strstate_negative_is_invalid(struct kunit *test)
+{
+	KUNIT_EXPECT_STREQ(test, xenbus_strstate((enum xenbus_state)-1),
+			   "INVALID");
+}
+
+/* ------------------------------------------------------------------ */
+/* Error report formatting                                             */
+/* ------------------------------------------------------------------ */
+
+static __printf(4, 5)
+int xb_test_format(char *buf, size_t size, int err, const char *fmt, ...)
+{
+	struct va_format vaf = { .fmt = fmt };
+	va_list ap;
+	int len;
+
+	va_start(ap, fmt);
+	vaf.va = &ap;
+	len = xb_format_error(buf, size, err, &vaf);
+	va_end(ap);
+	return len;
+}
+
+static void xb_test_error_starts_with_positive_errno(struct kunit *test)
+{
+	char buf[64];
+	int len;
+
+	len = xb_test_format(buf, sizeof(buf), -ENOENT, "reading %s", "state");
+	KUNIT_EXPECT_STREQ(test, buf, "2 reading state");
+	KUNIT_EXPECT_EQ(test, len, 15);
+}
+
+static void xb_test_error_keeps_sign_of_positive_err(struct kunit *test)
+{
+	char buf[64];
+
+	/* A caller passing a positive value gets it back negated, as is. */
+	xb_test_format(buf, sizeof(buf), 5, "odd");
+	KUNIT_EXPECT_STREQ(test, buf, "-5 odd");
+}
+
+static void xb_test_error_truncates_to_buffer(struct kunit *test)
+{
+	char buf[8];
+	int len;
+
+	memset(buf, 'x', sizeof(buf));
+	len = xb_test_format(buf, sizeof(buf), -EIO, "abcdefghij");
+	KUNIT_EXPECT_STREQ(test, buf, "5 abcde");
+	KUNIT_EXPECT_EQ(test, len, 7);
+}
+
+static void xb_test_error_truncates_inside_errno(struct kunit *test)
+{
+	char buf[3];
+	int len;
+
+	len = xb_test_format(buf, sizeof(buf), -ENOMEM, "lost");
+	KUNIT_EXPECT_STREQ(test, buf, "12");
+	KUNIT_EXPECT_EQ(test, len, 2);
+}
+
+/* ------------------------------------------------------------------ */
+/* xenbus_switch_state() decisions                                     */
+/* ------------------------------------------------------------------ */
+
+static void xb_test_switch_writes_when_state_read(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, xb_switch_step(1), XB_SWITCH_WRITE);
+}
+
+static void xb_test_switch_never_recreates_missing_node(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, xb_switch_step(-ENOENT), XB_SWITCH_GONE);
+}
+
+static void xb_test_switch_overwrites_unparsable_state(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, xb_switch_step(-ERANGE), XB_SWITCH_WRITE);
+}
+
+static void xb_test_switch_fails_on_other_read_errors(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, xb_switch_step(-EIO), XB_SWITCH_FAIL);
+	KUNIT_EXPECT_EQ(test, xb_switch_step(-EACCES), XB_SWITCH_FAIL);
+	KUNIT_EXPECT_EQ(test, xb_switch_step(0), XB_SWITCH_FAIL);
+}
+
+static void xb_test_switch_retries_eagain_only(struct kunit *test)
+{
+	KUNIT_EXPECT_TRUE(test, xb_switch_retry(-EAGAIN, 1));
+	KUNIT_EXPECT_FALSE(test, xb_switch_retry(-EIO, 1));
+	KUNIT_EXPECT_FALSE(test, xb_switch_retry(-ENOENT, 1));
+}
+
+static void xb_test_switch_retries_are_bounded(struct kunit *test)
+{
+	KUNIT_EXPECT_TRUE(test, xb_switch_retry(-EAGAIN,
+						XB_SWITCH_MAX_TRIES - 1));
+	KUNIT_EXPECT_FALSE(test, xb_switch_retry(-EAGAIN,
+						 XB_SWITCH_MAX_TRIES));
+}
+
+/* ------------------------------------------------------------------ */
+/* Ring grants (xenbus_setup_ring / xenbus_teardown_ring)              */
+/* ------------------------------------------------------------------ */
+
+#define XB_FAKE_REF0	100	/* first ref handed out; 0 is never used */
+#define XB_FAKE_PAGES	4
+
+struct xb_fake_gnttab {
+	unsigned int fail_claim_at;	/* claim number that fails, or UINT_MAX */
+	unsigned int fail_grant_at;	/* grant number that fails, or UINT_MAX */
+	unsigned int nr_claims, nr_grants, nr_ended, nr_unclaimed;
+	grant_ref_t granted[XENBUS_MAX_RING_GRANTS];
+	void *addr[XENBUS_MAX_RING_GRANTS];
+	grant_ref_t ended[XENBUS_MAX_RING_GRANTS];
+	grant_ref_t unclaimed[XENBUS_MAX_RING_GRANTS];
+};
+
+static int xb_fake_claim(void *ctx)
+{
+	struct xb_fake_gnttab *f = ctx;
+
+	if (f->nr_claims == f->fail_claim_at)
+		return -ENOSPC;
+	return XB_FAKE_REF0 + f->nr_claims++;
+}
+
+static void xb_fake_unclaim(void *ctx, grant_ref_t ref)
+{
+	struct xb_fake_gnttab *f = ctx;
+
+	f->unclaimed[f->nr_unclaimed++] = ref;
+}
+
+static int xb_fake_grant(void *ctx, grant_ref_t ref, void *addr)
+{
+	struct xb_fake_gnttab *f = ctx;
+
+	if (f->nr_grants == f->fail_grant_at)
+		return -EFAULT;
+	f->granted[f->nr_grants] = ref;
+	f->addr[f->nr_grants++] = addr;
+	return 0;
+}
+
+static void xb_fake_end(void *ctx, grant_ref_t ref)
+{
+	struct xb_fake_gnttab *f = ctx;
+
+	f->ended[f->nr_ended++] = ref;
+}
+
+static const struct xb_grant_ops xb_fake_ops = {
+	.claim = xb_fake_claim,
+	.unclaim = xb_fake_unclaim,
+	.grant = xb_fake_grant,
+	.end = xb_fake_end,
+};
+
+static void xb_fake_init(struct xb_fake_gnttab *f, grant_ref_t *grefs)
+{
+	memset(f, 0, sizeof(*f));
+	f->fail_claim_at = UINT_MAX;
+	f->fail_grant_at = UINT_MAX;
+	xb_invalidate_grefs(grefs, XB_FAKE_PAGES);
+}
+
+static void xb_test_expect_all_invalid(struct kunit *test,
+				       const grant_ref_t *grefs)
+{
+	unsigned int i;
+
+	for (i = 0; i < XB_FAKE_PAGES; i++)
+		KUNIT_EXPECT_EQ_MSG(test, grefs[i], INVALID_GRANT_REF,
+				    "grefs[%u]", i);
+}
+
+/* The failing step, for the parameterised cases below. */
+static const unsigned int xb_test_fail_points[] = { 0, 1, 2, 3 };
+
+static void xb_test_fail_point_desc(const unsigned int *k, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "fails at %u of %u", *k,
+		 XB_FAKE_PAGES);
+}
+
+KUNIT_ARRAY_PARAM(xb_test_fail_point, xb_test_fail_points,
+		  xb_test_fail_point_desc);
+
+static void xb_test_ring_grants_every_page_in_order(struct kunit *test)
+{
+	grant_ref_t grefs[XB_FAKE_PAGES];
+	struct xb_fake_gnttab f;
+	char ring[XB_FAKE_PAGES];	/* addresses only, never touched */
+	unsigned int i;
+
+	xb_fake_init(&f, grefs);
+	KUNIT_ASSERT_EQ(test, xb_grant_pages(&xb_fake_ops, &f, ring,
+					     XB_FAKE_PAGES, grefs), 0);
+
+	KUNIT_EXPECT_EQ(test, f.nr_grants, XB_FAKE_PAGES);
+	KUNIT_EXPECT_EQ(test, f.nr_ended, 0);
+	for (i = 0; i < XB_FAKE_PAGES; i++) {
+		KUNIT_EXPECT_EQ(test, grefs[i], XB_FAKE_REF0 + i);
+		KUNIT_EXPECT_EQ(test, f.granted[i], XB_FAKE_REF0 + i);
+		KUNIT_EXPECT_PTR_EQ(test, f.addr[i],
+				    (void *)ring + i * XEN_PAGE_SIZE);
+	}
+}
+
+/* XSA-396: failing to claim ref k ends exactly the grants 0..k-1. */
+static void xb_test_ring_claim_failure_ends_earlier_grants(struct kunit *test)
+{
+	const unsigned int k = *(const unsigned int *)test->param_value;
+	grant_ref_t grefs[XB_FAKE_PAGES];
+	struct xb_fake_gnttab f;
+	char ring[XB_FAKE_PAGES];
+	unsigned int i;
+
+	xb_fake_init(&f, grefs);
+	f.fail_claim_at = k;
+	KUNIT_EXPECT_EQ(test, xb_grant_pages(&xb_fake_ops, &f, ring,
+					     XB_FAKE_PAGES, grefs), -ENOSPC);
+
+	KUNIT_EXPECT_EQ(test, f.nr_grants, k);
+	KUNIT_EXPECT_EQ(test, f.nr_ended, k);
+	for (i = 0; i < k && i < f.nr_ended; i++)
+		KUNIT_EXPECT_EQ(test, f.ended[i], XB_FAKE_REF0 + i);
+	KUNIT_EXPECT_EQ(test, f.nr_unclaimed, 0);
+	xb_test_expect_all_invalid(test, grefs);
+}
+
+/*
+ * XSA-396: failing to grant page k ends the grants 0..k-1 and hands ref
+ * k back unused; it was never granted, so it must not be ended.
+ */
+static void xb_test_ring_grant_failure_ends_earlier_grants(struct kunit *test)
+{
+	const unsigned int k = *(const unsigned int *)test->param_value;
+	grant_ref_t grefs[XB_FAKE_PAGES];
+	struct xb_fake_gnttab f;
+	char ring[XB_FAKE_PAGES];
+	unsigned int i;
+
+	xb_fake_init(&f, grefs);
+	f.fail_grant_at = k;
+	KUNIT_EXPECT_EQ(test, xb_grant_pages(&xb_fake_ops, &f, ring,
+					     XB_FAKE_PAGES, grefs), -EFAULT);
+
+	KUNIT_EXPECT_EQ(test, f.nr_ended, k);
+	for (i = 0; i < k && i < f.nr_ended; i++)
+		KUNIT_EXPECT_EQ(test, f.ended[i], XB_FAKE_REF0 + i);
+	KUNIT_ASSERT_EQ(test, f.nr_unclaimed, 1);
+	KUNIT_EXPECT_EQ(test, f.unclaimed[0], XB_FAKE_REF0 + k);
+	xb_test_expect_all_invalid(test, grefs);
+}
+
+static void xb_test_teardown_ends_only_valid_refs(struct kunit *test)
+{
+	grant_ref_t grefs[XB_FAKE_PAGES] = {
+		7, INVALID_GRANT_REF, 9, INVALID_GRANT_REF,
+	};
+	struct xb_fake_gnttab f;
+
+	memset(&f, 0, sizeof(f));
+	xb_end_grants(&xb_fake_ops, &f, XB_FAKE_PAGES, grefs);
+
+	KUNIT_ASSERT_EQ(test, f.nr_ended, 2);
+	KUNIT_EXPECT_EQ(test, f.ended[0], 7);
+	KUNIT_EXPECT_EQ(test, f.ended[1], 9);
+	xb_test_expect_all_invalid(test, grefs);
+}
+
+static void xb_test_teardown_twice_ends_each_ref_once(struct kunit *test)
+{
+	grant_ref_t grefs[XB_FAKE_PAGES] = { 1, 2, 3, 4 };
+	struct xb_fake_gnttab f;
+
+	memset(&f, 0, sizeof(f));
+	xb_end_grants(&xb_fake_ops, &f, XB_FAKE_PAGES, grefs);
+	xb_end_grants(&xb_fake_ops, &f, XB_FAKE_PAGES, grefs);
+
+	KUNIT_EXPECT_EQ(test, f.nr_ended, XB_FAKE_PAGES);
+}
+
+/* ------------------------------------------------------------------ */
+/* Ring mapping bookkeeping (xenbus_map_ring_valloc)                   */
+/* ------------------------------------------------------------------ */
+
+static void xb_test_map_ops(struct gnttab_map_grant_ref *ops,
+			    const s16 *status, unsigned int nr)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr; i++) {
+		ops[i].status = status[i];
+		ops[i].handle = 40 + i;
+	}
+}
+
+static void xb_test_handles_kept_when_all_mapped(struct kunit *test)
+{
+	static const s16 status[] = { GNTST_okay, GNTST_okay, GNTST_okay };
+	struct gnttab_map_grant_ref ops[3];
+	grant_handle_t handles[3];
+
+	xb_test_map_ops(ops, status, 3);
+	KUNIT_EXPECT_EQ(test, xb_note_handles(ops, 3, handles), GNTST_okay);
+	KUNIT_EXPECT_EQ(test, handles[0], 40);
+	KUNIT_EXPECT_EQ(test, handles[1], 41);
+	KUNIT_EXPECT_EQ(test, handles[2], 42);
+}
+
+static void xb_test_handles_partial_map_keeps_the_mapped(struct kunit *test)
+{
+	static const s16 status[] = {
+		GNTST_okay, GNTST_bad_gntref, GNTST_okay, GNTST_bad_domain,
+	};
+	struct gnttab_map_grant_ref ops[4];
+	grant_handle_t handles[4];
+
+	xb_test_map_ops(ops, status, 4);
+	/* The first failure is the one reported. */
+	KUNIT_EXPECT_EQ(test, xb_note_handles(ops, 4, handles),
+			GNTST_bad_gntref);
+	KUNIT_EXPECT_EQ(test, handles[0], 40);
+	KUNIT_EXPECT_EQ(test, handles[1], INVALID_GRANT_HANDLE);
+	KUNIT_EXPECT_EQ(test, handles[2], 42);
+	KUNIT_EXPECT_EQ(test, handles[3], INVALID_GRANT_HANDLE);
+}
+
+static void xb_test_handles_unwritten_status_is_error(struct kunit *test)
+{
+	/* gnttab_set_map_op() leaves 1; Xen never got to these. */
+	static const s16 status[] = { GNTST_okay, 1 };
+	struct gnttab_map_grant_ref ops[2];
+	grant_handle_t handles[2];
+
+	xb_test_map_ops(ops, status, 2);
+	KUNIT_EXPECT_EQ(test, xb_note_handles(ops, 2, handles),
+			GNTST_general_error);
+	KUNIT_EXPECT_EQ(test, handles[1], INVALID_GRANT_HANDLE);
+}
+
+static void xb_test_unmap_forgets_only_unmapped(struct kunit *test)
+{
+	grant_handle_t handles[4] = { 10, INVALID_GRANT_HANDLE, 12, 13 };
+	struct gnttab_unmap_grant_ref ops[3];
+	static const u8 idx[] = { 0, 2, 3 };
+
+	ops[0].status = GNTST_okay;
+	ops[1].status = GNTST_bad_handle;
+	ops[2].status = GNTST_okay;
+
+	KUNIT_EXPECT_EQ(test, xb_forget_handles(ops, idx, 3, handles),
+			GNTST_bad_handle);
+	KUNIT_EXPECT_EQ(test, handles[0], INVALID_GRANT_HANDLE);
+	KUNIT_EXPECT_EQ(test, handles[2], 12);	/* still mapped: kept */
+	KUNIT_EXPECT_EQ(test, handles[3], INVALID_GRANT_HANDLE);
+}
+
+static void xb_test_map_take_finds_and_removes(struct kunit *test)
+{
+	struct xb_ring_map *map, *taken;
+
+	/*
+	 * Not test-managed memory: if take() were broken the record would
+	 * stay on the live list, and must then stay valid (it is leaked).
+	 */
+	map = kzalloc(sizeof(*map), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, map);
+	map->vaddr = map;
+
+	xb_ring_map_add(map);
+	taken = xb_ring_map_take(map);
+	KUNIT_EXPECT_PTR_EQ(test, taken, map);
+	KUNIT_EXPECT_NULL(test, xb_ring_map_take(map));
+	if (taken == map)
+		kfree(map);
+}
+
+static void xb_test_map_take_unknown_is_null(struct kunit *test)
+{
+	int not_mapped;
+
+	KUNIT_EXPECT_NULL(test, xb_ring_map_take(&not_mapped));
+}
+
+static struct kunit_case xb_client_test_cases[] = {
+	KUNIT_CASE(xb_test_strstate_names_every_state),
+	KUNIT_CASE(xb_test_strstate_past_end_is_invalid),
+	KUNIT_CASE(xb_test_strstate_negative_is_invalid),
+	KUNIT_CASE(xb_test_error_starts_with_positive_errno),
+	KUNIT_CASE(xb_test_error_keeps_sign_of_positive_err),
+	KUNIT_CASE(xb_test_error_truncates_to_buffer),
+	KUNIT_CASE(xb_test_error_truncates_inside_errno),
+	KUNIT_CASE(xb_test_switch_writes_when_state_read),
+	KUNIT_CASE(xb_test_switch_never_recreates_missing_node),
+	KUNIT_CASE(xb_test_switch_overwrites_unparsable_state),
+	KUNIT_CASE(xb_test_switch_fails_on_other_read_errors),
+	KUNIT_CASE(xb_test_switch_retries_eagain_only),
+	KUNIT_CASE(xb_test_switch_retries_are_bounded),
+	KUNIT_CASE(xb_test_ring_grants_every_page_in_order),
+	KUNIT_CASE_PARAM(xb_test_ring_claim_failure_ends_earlier_grants,
+			 xb_test_fail_point_gen_params),
+	KUNIT_CASE_PARAM(xb_test_ring_grant_failure_ends_earlier_grants,
+			 xb_test_fail_point_gen_params),
+	KUNIT_CASE(xb_test_teardown_ends_only_valid_refs),
+	KUNIT_CASE(xb_test_teardown_twice_ends_each_ref_once),
+	KUNIT_CASE(xb_test_handles_kept_when_all_mapped),
+	KUNIT_CASE(xb_test_handles_partial_map_keeps_the_mapped),
+	KUNIT_CASE(xb_test_handles_unwritten_status_is_error),
+	KUNIT_CASE(xb_test_unmap_forgets_only_unmapped),
+	KUNIT_CASE(xb_test_map_take_finds_and_removes),
+	KUNIT_CASE(xb_test_map_take_unknown_is_null),
+	{}
+};
+
+static struct kunit_suite xb_client_test_suite = {
+	.name = "xenbus_client",
+	.test_cases = xb_client_test_cases,
+};
+
+kunit_test_suite(xb_client_test_suite);
