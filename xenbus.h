@@ -44,8 +44,6 @@ enum xenstore_init {
 extern enum xenstore_init xen_store_domain_type;
 extern const struct attribute_group *xenbus_dev_groups[];
 
-/* Bumped by xs_resume(); user transactions older than it are stale. */
-unsigned int xs_generation(void);
 
 /* ------------------------------------------------------------------ */
 /* Transport (xenbus_comms.c)                                          */
@@ -73,10 +71,10 @@ struct xb_out {
 	const struct kvec *vec;
 	unsigned int nr_vec;
 	/*
-	 * Called exactly once, from the transport thread (or from
-	 * xb_comms_send()'s caller when it fails at once): err is 0 when
-	 * the whole message is in the ring, negative when it never will be.
-	 * Must not sleep.
+	 * Called exactly once for a message xb_comms_send() accepted, from
+	 * the transport thread: err is 0 when the whole message is in the
+	 * ring, negative when it never will be.  Not called when
+	 * xb_comms_send() itself fails.  Must not sleep.
 	 */
 	void (*sent)(struct xb_out *out, int err);
 };
@@ -111,6 +109,9 @@ bool xb_comms_broken(void);
 /* ------------------------------------------------------------------ */
 
 int xs_init(void);
+
+/* Bumped by xs_resume(); user transactions older than it are stale. */
+unsigned int xs_generation(void);
 
 /*
  * Asynchronous request on behalf of /dev/xen/xenbus.  @hdr->req_id is the

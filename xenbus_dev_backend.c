@@ -60,7 +60,7 @@ static long xbb_setup(domid_t domid)
 
 	if (xenstored_ready) {
 		ret = -EEXIST;
-		goto out;
+		goto cancel;
 	}
 
 	gnttab_grant_foreign_access_ref(GNTTAB_RESERVED_XENSTORE, domid,
@@ -71,16 +71,22 @@ static long xbb_setup(domid_t domid)
 		/* Nobody can have mapped the grant yet: take it back. */
 		gnttab_end_foreign_access_ref(GNTTAB_RESERVED_XENSTORE);
 		ret = err;
-		goto out;
+		goto cancel;
 	}
 
 	if (xen_store_evtchn > 0)
 		xb_comms_unbind();
 	xen_store_evtchn = alloc.port;
-	ret = alloc.port;
-out:
-	/* Rebinds the store interrupt to the new port, if there is one. */
+	/* Rebinds the store interrupt to the new port. */
 	xs_resume();
+	return alloc.port;
+
+cancel:
+	/*
+	 * Nothing changed: let running clients go on as they were, without
+	 * the new generation (and re-sent watches) that xs_resume() implies.
+	 */
+	xs_suspend_cancel();
 	return ret;
 }
 

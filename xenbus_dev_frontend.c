@@ -402,6 +402,17 @@ static enum xsdev_verdict xsdev_tx_admit(struct xsdev_file *f,
 			}
 			goto out;
 		}
+		if (t->gen != gen) {
+			/*
+			 * xenstored forgot this transaction at the resume and
+			 * may since have handed its id to someone else: never
+			 * forward it.  EAGAIN makes the client start over, as
+			 * its commit would have to anyway.
+			 */
+			*err = EAGAIN;
+			v = XSDEV_REFUSE;
+			goto out;
+		}
 	}
 	if (fresh) {
 		fresh->id = 0;
@@ -930,11 +941,15 @@ static ssize_t xsdev_write_iter(struct kiocb *iocb, struct iov_iter *from)
 static __poll_t xsdev_poll(struct file *filp, poll_table *wait)
 {
 	struct xsdev_file *f = filp->private_data;
-	__poll_t mask = EPOLLOUT | EPOLLWRNORM;
+	__poll_t mask = 0;
 
 	poll_wait(filp, &f->read_wq, wait);
+	poll_wait(filp, &f->write_wq, wait);
 	if (xsdev_has_output(f))
 		mask |= EPOLLIN | EPOLLRDNORM;
+	/* write() would wait while max_user_requests replies are owed. */
+	if (xsdev_has_room(f))
+		mask |= EPOLLOUT | EPOLLWRNORM;
 	return mask;
 }
 

@@ -690,7 +690,6 @@ static void xb_free_otherend_details(struct xenbus_device *dev)
 	dev->otherend = NULL;
 }
 
-/* Run the driver's remove under reclaim_sem, as the shrinker expects. */
 /* reclaim_sem keeps the shrinker's reclaim_memory() off a half-bound device. */
 static int xb_call_probe(struct xenbus_device *dev, struct xenbus_driver *drv,
 			 const struct xenbus_device_id *id)
@@ -703,6 +702,7 @@ static int xb_call_probe(struct xenbus_device *dev, struct xenbus_driver *drv,
 	return err;
 }
 
+/* Run the driver's remove under reclaim_sem, as the shrinker expects. */
 static void xb_call_remove(struct xenbus_device *dev,
 			   struct xenbus_driver *drv)
 {

@@ -23,9 +23,11 @@
  *   xs_watches.lock
  *   xs_reqs.xa, xs_gate.lock, xs_gate.tx    (leaves)
  *
- * Nothing of ours is held while a lane's run mutex is taken from outside
- * the lane (the unregister barrier), and the request path never waits
- * for a lane: replies come from the transport thread.
+ * The unregister barrier takes a lane's run mutex from outside the lane.
+ * Its callers may hold their own locks while doing so (/dev/xen/xenbus's
+ * msg_mutex, the frontend bus's probe path); that is safe as long as no
+ * watch callback takes those locks, which none does.  The request path
+ * never waits for a lane: replies come from the transport thread.
  */
 
 #define pr_fmt(fmt) "xenbus: " fmt
@@ -66,7 +68,18 @@
 #define XS_DIR_PART_TRIES	5
 
 static unsigned int max_queued_watch_events = 16384;
-module_param(max_queued_watch_events, uint, 0644);
+/* Below a few dozen, ordinary hotplug bursts would already lose events. */
+static int xs_set_max_queued(const char *val, const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, 64, UINT_MAX);
+}
+
+static const struct kernel_param_ops xs_max_queued_ops = {
+	.set = xs_set_max_queued,
+	.get = param_get_uint,
+};
+module_param_cb(max_queued_watch_events, &xs_max_queued_ops,
+		&max_queued_watch_events, 0644);
 MODULE_PARM_DESC(max_queued_watch_events,
 		 "Most watch events queued for delivery, all watches together");
 
@@ -1563,7 +1576,9 @@ static int xs_register(struct xenbus_watch *watch, bool killable)
  * @watch: the watch; node and callback must be set, will_handle may be
  *
  * xenstored fires a new watch once at once.  The callback runs in process
- * context with no lock held, never concurrently with another callback.
+ * context, never concurrently with another callback; it holds none of the
+ * caller's locks, but the delivery lane is busy while it runs, so it must
+ * not wait for another watch's callback to finish.
  *
  * Context: process context; sleeps until xenstored answers.
  * Return: 0 or -errno (the watch is then not registered).
@@ -1606,7 +1621,14 @@ void unregister_xenbus_watch(struct xenbus_watch *watch)
 	down_read(&xs.watch_rwsem);
 	rec = xs_watch_detach(&xs.watches, watch);
 	if (rec) {
-		err = xs_watch_cmd(XS_UNWATCH, watch->node, rec->token, false);
+		/*
+		 * The watch is already gone locally, so waiting for
+		 * xenstored's answer only serves the log: a killed process
+		 * (a /dev/xen/xenbus user, say) need not wait for a
+		 * xenstored that may be dead.  Kernel threads are never
+		 * killed, so for them this is the plain wait.
+		 */
+		err = xs_watch_cmd(XS_UNWATCH, watch->node, rec->token, true);
 		if (err)
 			pr_warn_ratelimited("failed to release watch on %s: %d\n",
 					    watch->node, err);

@@ -276,6 +276,20 @@ static void xsdev_stale_transaction_abort_gets_ok(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, xt_nr_trans(f), 0U);
 }
 
+static void xsdev_stale_transaction_request_gets_eagain_locally(struct kunit *test)
+{
+	struct xsdev_file *f = xt_file(test);
+	char msg[64];
+	size_t size = xt_msg(msg, XS_READ, 13, 5, "a/b\0", 4);
+
+	/* Started in generation 1; the file writes in generation 2. */
+	xt_add_trans(test, f, 5, 1);
+	KUNIT_EXPECT_EQ(test, xt_write(f, msg, size, 2), (ssize_t)size);
+	xt_expect_reply(test, f, XS_ERROR, 13, 5, "EAGAIN\0", 7);
+	/* Only END forgets the transaction; the client must still end it. */
+	KUNIT_EXPECT_EQ(test, xt_nr_trans(f), 1U);
+}
+
 /* Admit @msg as xsdev_send() would, up to the point it calls the store. */
 static struct xsdev_req *xt_sent(struct kunit *test, struct xsdev_file *f,
 				 u32 type, u32 req_id, u32 tx_id,
@@ -457,6 +471,7 @@ static struct kunit_case xsdev_test_cases[] = {
 	KUNIT_CASE(xsdev_transaction_end_bad_body_gets_einval),
 	KUNIT_CASE(xsdev_stale_transaction_commit_gets_eagain),
 	KUNIT_CASE(xsdev_stale_transaction_abort_gets_ok),
+	KUNIT_CASE(xsdev_stale_transaction_request_gets_eagain_locally),
 	KUNIT_CASE(xsdev_start_reply_fills_transaction_id),
 	KUNIT_CASE(xsdev_start_error_reply_drops_holder),
 	KUNIT_CASE(xsdev_start_reply_replaces_stale_holder_with_same_id),
