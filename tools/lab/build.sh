@@ -5,6 +5,7 @@
 #   build.sh --stock    stock:  the same tree, untouched (control and baseline)
 #   build.sh --debug    ours, plus lockdep, DEBUG_ATOMIC_SLEEP, KASAN and KUnit
 #   --prepare           sync and configure only (for compile-one.sh)
+#   --extract           only unpack linux-source-6.12 into the cache
 #
 # Source and objects live in $LAB_CACHE (default ~/.cache/xenbus-lab), never
 # in the repository.  ccache and incremental make keep rebuilds cheap: after a
@@ -17,12 +18,14 @@ repo=$(cd "$here/../.." && pwd)
 LAB_CACHE=${LAB_CACHE:-$HOME/.cache/xenbus-lab}
 variant=ours
 prepare_only=0
+extract_only=0
 for a in "$@"; do
 	case "$a" in
 	--stock) variant=stock ;;
 	--debug) variant=debug ;;
 	--prepare) prepare_only=1 ;;
-	*) echo "usage: $0 [--stock|--debug] [--prepare]" >&2; exit 2 ;;
+	--extract) extract_only=1 ;;
+	*) echo "usage: $0 [--stock|--debug] [--prepare|--extract]" >&2; exit 2 ;;
 	esac
 done
 
@@ -35,6 +38,7 @@ if [ ! -f "$pristine/.extracted" ]; then
 	tar xJf /usr/src/linux-source-6.12.tar.xz -C "$LAB_CACHE/src"
 	touch "$pristine/.extracted"
 fi
+[ $extract_only = 1 ] && exit 0
 
 # The grafted tree shares unchanged files with the pristine one through hard
 # links, so it costs almost no disk; only drivers/xen/xenbus and

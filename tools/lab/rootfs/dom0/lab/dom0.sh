@@ -1,0 +1,200 @@
+# shellcheck shell=sh
+# dom0 helpers for the scenarios: toolstack bring-up, guests, disks, flags
+# and guest console logs.  Sourced after /lab/lib.sh.
+
+LAB_CONSOLE_DIR=/var/log/xen/console
+
+# toolstack_up: xenstored, dom0's store entries, xenconsoled.
+toolstack_up() {
+	xenstored -N > /var/log/xen/xenstored.log 2>&1 &
+	# Wait for the socket, not for an answer: before xenstored runs, a
+	# client would fall back to the kernel device and block there.
+	if ! wait_until 60 test -S /run/xenstored/socket; then
+		echo "lab-note: xenstored did not create its socket"
+		cat /var/log/xen/xenstored.log
+		return 1
+	fi
+	if ! timeout 60 xen-init-dom0; then
+		echo "lab-note: xen-init-dom0 failed"
+		return 1
+	fi
+	xenconsoled -i --log=guest --log-dir="$LAB_CONSOLE_DIR" \
+		> /var/log/xen/xenconsoled.log 2>&1 &
+	LAB_XENCONSOLED=$!
+	sleep 1
+	if ! kill -0 "$LAB_XENCONSOLED" 2>/dev/null; then
+		echo "lab-note: xenconsoled exited"
+		cat /var/log/xen/xenconsoled.log
+		return 1
+	fi
+	return 0
+}
+
+# guest_ids: the domids of every running guest (not dom0).
+guest_ids() {
+	timeout 30 xl list 2>/dev/null | awk 'NR > 1 && $2 != 0 { print $2 }'
+}
+
+# cleanup_guests: after each scenario, destroy what it left running and
+# free its loop devices, so the next scenario starts from a clean dom0.
+cleanup_guests() {
+	for _id in $(guest_ids); do
+		note "destroying leftover domain $_id"
+		timeout 60 xl destroy "$_id" || note "xl destroy $_id failed"
+	done
+	if [ -f /run/lab/loops ]; then
+		for _l in $(cat /run/lab/loops); do
+			losetup -d "$_l" 2>/dev/null
+		done
+		rm -f /run/lab/loops
+	fi
+}
+
+guest_log() { echo "$LAB_CONSOLE_DIR/guest-$1.log"; }
+
+# guest_text NAME: the guest's console so far, without carriage returns.
+guest_text() { tr -d '\r' < "$(guest_log "$1")" 2>/dev/null; }
+
+# wait_log NAME PATTERN SECS: wait for an (extended) regex in a guest's log.
+wait_log() {
+	wait_until "$3" _log_has "$1" "$2"
+}
+_log_has() { guest_text "$1" | grep -Eq "$2"; }
+
+# wait_log_count NAME PATTERN N SECS: wait until PATTERN matched N lines.
+wait_log_count() {
+	wait_until "$4" _log_count_ge "$1" "$2" "$3"
+}
+_log_count_ge() { [ "$(guest_text "$1" | grep -Ec "$2")" -ge "$3" ]; }
+
+# new_disk FILE: a 16 MiB sparse image whose first line is a fresh token;
+# prints the token.
+new_disk() {
+	_tok=LAB-DISK:$(cat /proc/sys/kernel/random/uuid)
+	rm -f "$1"
+	dd if=/dev/zero of="$1" bs=1M count=0 seek=16 2>/dev/null
+	printf '%s\n' "$_tok" | dd of="$1" conv=notrunc 2>/dev/null
+	echo "$_tok"
+}
+
+# loop_attach FILE: bind a free loop device to FILE; prints the device.
+loop_attach() {
+	_l=$(losetup -f) || return 1
+	losetup "$_l" "$1" || return 1
+	echo "$_l" >> /run/lab/loops
+	echo "$_l"
+}
+
+# disk_at FILE OFFSET: the line stored at byte OFFSET of FILE.
+disk_at() {
+	dd if="$1" bs=512 skip=$(( $2 / 512 )) count=1 2>/dev/null |
+		tr -d '\000' | head -1
+}
+
+# guest_create NAME JOB [disk] [vif] [mem=MB]: start a PV guest running
+# /lab/jobs/JOB.sh, with the same kernel as dom0.  Sets GUEST_ID,
+# GUEST_DISK (image file), GUEST_LOOP and GUEST_TOKEN.  The guest may write
+# under /local/domain/ID/xenstore-test (what test-xenstore uses) and data/.
+guest_create() {
+	_name=$1 _job=$2
+	shift 2
+	_disks="" _vifs="" _mem=128
+	GUEST_ID="" GUEST_DISK="" GUEST_LOOP="" GUEST_TOKEN=""
+	for _o in "$@"; do
+		case "$_o" in
+		disk)
+			GUEST_DISK=/run/lab/$_name.img
+			GUEST_TOKEN=$(new_disk "$GUEST_DISK")
+			GUEST_LOOP=$(loop_attach "$GUEST_DISK") || {
+				fail create "no loop device for $GUEST_DISK"
+				return 1
+			}
+			_disks="'phy:$GUEST_LOOP,xvda,w,script=lab-block'" ;;
+		vif)
+			_vifs="'mac=00:16:3e:1a:b0:02,script=lab-vif'" ;;
+		mem=*)
+			_mem=${_o#mem=} ;;
+		esac
+	done
+	cat > "/run/lab/$_name.cfg" <<-CFG
+		name = "$_name"
+		type = "pv"
+		kernel = "/lab/kernel/bzImage"
+		ramdisk = "/lab/guest.cpio.gz"
+		extra = "console=hvc0 lab.job=$_job kunit.enable=0 ${LAB_GUEST_EXTRA:-}"
+		memory = $_mem
+		vcpus = 1
+		on_poweroff = "destroy"
+		on_reboot = "destroy"
+		on_crash = "destroy"
+		disk = [ $_disks ]
+		vif = [ $_vifs ]
+	CFG
+	rm -f "$(guest_log "$_name")"
+	note "xl create $_name (job $_job${GUEST_LOOP:+, disk $GUEST_LOOP})"
+	if ! timeout 180 xl create "/run/lab/$_name.cfg" > "/run/lab/$_name.create.log" 2>&1; then
+		fail create "xl create $_name failed"
+		sed 's/^/  | /' "/run/lab/$_name.create.log"
+		return 1
+	fi
+	GUEST_ID=$(xl domid "$_name" 2>/dev/null)
+	if [ -z "$GUEST_ID" ]; then
+		fail create "$_name has no domid after xl create"
+		return 1
+	fi
+	xenstore-write "/local/domain/$GUEST_ID/xenstore-test" "" &&
+		xenstore-chmod "/local/domain/$GUEST_ID/xenstore-test" "n$GUEST_ID" ||
+		note "could not open xenstore-test to domain $GUEST_ID"
+	note "$_name is domain $GUEST_ID"
+	return 0
+}
+
+# set_flag ID NAME [VALUE]: what a guest's wait_flag waits for.
+set_flag() {
+	xenstore-write "/local/domain/$1/data/lab-$2" "${3:-1}"
+}
+
+# wait_gone NAME SECS: wait until no domain is called NAME.
+wait_gone() { wait_until "$2" _gone "$1"; }
+_gone() { ! timeout 30 xl domid "$1" > /dev/null 2>&1; }
+
+# relay NAME CHECK...: report the guest's GUEST-PASS/FAIL/SKIP lines as
+# "<scenario>/guest/<check>", and FAIL every CHECK it did not report.
+relay() {
+	_rn=$1
+	shift
+	guest_text "$_rn" | sed -n 's/.*GUEST-\(PASS\|FAIL\|SKIP\) \(.*\)/\1 \2/p' > /run/lab/relay.$$
+	while read -r _k _rest; do
+		case "$_k" in
+		PASS) pass "guest/$_rest" ;;
+		FAIL) fail "guest/$_rest" ;;
+		SKIP) skip "guest/$_rest" ;;
+		esac
+	done < /run/lab/relay.$$
+	for _c in "$@"; do
+		grep -Eq "^(PASS|FAIL|SKIP) $_c(:|\$)" /run/lab/relay.$$ ||
+			fail "guest/$_c" "the guest did not report this check"
+	done
+	rm -f /run/lab/relay.$$
+}
+
+# The store paths of a guest's device at both ends.
+fe_path() { echo "/local/domain/$1/device/$2/$3"; }
+be_path() { echo "/local/domain/0/backend/$2/$1/$3"; }
+
+# check_connected ID TYPE DEVID SECS: PASS <type>-frontend-state and
+# <type>-backend-state once each end's state is 4 (Connected).
+check_connected() {
+	for _end in frontend backend; do
+		if [ $_end = frontend ]; then
+			_p=$(fe_path "$1" "$2" "$3")
+		else
+			_p=$(be_path "$1" "$2" "$3")
+		fi
+		if wait_until "$4" xs_connected "$_p"; then
+			pass "$2-$_end-state"
+		else
+			fail "$2-$_end-state" "$_p/state is '$(xs_state "$_p")', not 4"
+		fi
+	done
+}
