@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * xenbus.h - interfaces between the layers of the xenbus core.
+ * Interfaces between the layers of the xenbus core.
  *
  * Layers, top to bottom; calls only ever go downwards:
  *
@@ -43,7 +43,6 @@ enum xenstore_init {
 
 extern enum xenstore_init xen_store_domain_type;
 extern const struct attribute_group *xenbus_dev_groups[];
-
 
 /* ------------------------------------------------------------------ */
 /* Transport (xenbus_comms.c)                                          */

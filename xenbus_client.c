@@ -103,15 +103,13 @@ static struct xb_client {
 /* States and error reports                                            */
 /* ------------------------------------------------------------------ */
 
-#define XB_STATE_NAME(s) [XenbusState##s] = #s
+/* Indexed by enum xenbus_state, whose values io/xenbus.h fixes as 0..8. */
 static const char *const xb_state_names[] = {
-	XB_STATE_NAME(Unknown), XB_STATE_NAME(Initialising),
-	XB_STATE_NAME(InitWait), XB_STATE_NAME(Initialised),
-	XB_STATE_NAME(Connected), XB_STATE_NAME(Closing),
-	XB_STATE_NAME(Closed), XB_STATE_NAME(Reconfiguring),
-	XB_STATE_NAME(Reconfigured),
+	"Unknown", "Initialising", "InitWait", "Initialised", "Connected",
+	"Closing", "Closed", "Reconfiguring", "Reconfigured",
 };
-#undef XB_STATE_NAME
+
+static_assert(ARRAY_SIZE(xb_state_names) == XenbusStateReconfigured + 1);
 
 /**
  * xenbus_strstate - name a XenbusState
@@ -179,11 +177,12 @@ static void xb_report(struct xenbus_device *dev, int err,
 
 /*
  * The variadic entry points all funnel into xb_report() through one
- * struct va_format, which printk's %pV expands in place.
+ * struct va_format, which printk's %pV expands in place.  Each of them
+ * names its last fixed parameter "fmt", which va_start() needs by name.
  */
-#define XB_REPORT(dev, err, fmt)				\
+#define XB_REPORT(dev, err)					\
 	do {							\
-		struct va_format __vaf = { .fmt = (fmt) };	\
+		struct va_format __vaf = { .fmt = fmt };	\
 		va_list __ap;					\
 								\
 		va_start(__ap, fmt);				\
@@ -195,7 +194,7 @@ static void xb_report(struct xenbus_device *dev, int err,
 static __printf(3, 4)
 void xb_report_fmt(struct xenbus_device *dev, int err, const char *fmt, ...)
 {
-	XB_REPORT(dev, err, fmt);
+	XB_REPORT(dev, err);
 }
 
 /**
@@ -211,7 +210,7 @@ void xb_report_fmt(struct xenbus_device *dev, int err, const char *fmt, ...)
  */
 void xenbus_dev_error(struct xenbus_device *dev, int err, const char *fmt, ...)
 {
-	XB_REPORT(dev, err, fmt);
+	XB_REPORT(dev, err);
 }
 EXPORT_SYMBOL_GPL(xenbus_dev_error);
 
@@ -230,7 +229,7 @@ static void xb_switch_state(struct xenbus_device *dev,
  */
 void xenbus_dev_fatal(struct xenbus_device *dev, int err, const char *fmt, ...)
 {
-	XB_REPORT(dev, err, fmt);
+	XB_REPORT(dev, err);
 	xb_switch_state(dev, XenbusStateClosing, 0);
 }
 EXPORT_SYMBOL_GPL(xenbus_dev_fatal);

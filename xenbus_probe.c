@@ -220,11 +220,12 @@ static int __init xb_setup_local(void)
 	if (!page)
 		return -ENOMEM;
 
+	/*
+	 * Every Xen this kernel boots on has alloc_unbound; without a port
+	 * xenstored could never reach us, so any failure ends bring-up.
+	 */
 	err = HYPERVISOR_event_channel_op(EVTCHNOP_alloc_unbound, &alloc);
-	if (err == -ENOSYS) {
-		pr_warn("no event channel for the local xenstore (ENOSYS)\n");
-		alloc.port = 0;
-	} else if (err) {
+	if (err) {
 		pr_err("cannot allocate the xenstore event channel: %d\n", err);
 		free_page(page);
 		return err;

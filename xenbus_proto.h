@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * xenbus_proto.h - the xenstore wire protocol as pure functions.
+ * The xenstore wire protocol as pure functions.
  *
  * This file owns the byte-level rules of talking to xenstored: copying
  * through the shared rings with the right barriers, checking message
