@@ -195,6 +195,16 @@ kernel_of() {
 	if [ -f "$k" ]; then echo "$k"; fi
 }
 
+# The exported symbols, with their GPL-ness, are the modules' ABI.
+if diff <(grep -v '^#' "$LAB_DIR/exports-6.12.txt") \
+	<(git ls-files -- '*.c' | grep -E '^[^/]+\.c$' | xargs grep -ho 'EXPORT_SYMBOL[A-Z_]*([a-z_0-9]*)' | sort) \
+	> "$suite_log/exports.diff"; then
+	res PASS static/exports
+else
+	cat "$suite_log/exports.diff"
+	res FAIL static/exports "exports differ from Linux 6.12 (see $suite_log/exports.diff)"
+fi
+
 # Clean room: no six-line run in common with Linux's own xenbus.
 if ! command -v duplicates >/dev/null; then
 	res FAIL static/cleanroom "the duplicates tool is not installed"
