@@ -803,12 +803,16 @@ static struct xs_watch_rec *xs_watch_detach(struct xs_watches *reg,
  * current state, so nothing is lost.  That bounds each watch's queue by
  * the distinct paths under it; the global cap bounds the rest.
  */
+/* How many of a watch's newest queued events a new one is compared with. */
+#define XS_COALESCE_WINDOW	32
+
 static void xs_watch_event(struct xs_watches *reg, struct xb_msg *msg)
 {
 	struct xenbus_watch *watch;
 	const char *path, *token;
 	struct xs_watch_rec *rec;
 	struct xs_event *ev, *old;
+	unsigned int scanned;
 	struct xs_lane *lane;
 	u32 id;
 
@@ -831,9 +835,18 @@ static void xs_watch_event(struct xs_watches *reg, struct xb_msg *msg)
 	watch = rec->watch;
 	if (watch->will_handle && !watch->will_handle(watch, path, token))
 		goto unlock;
-	list_for_each_entry(old, &rec->events, wlink)
+	/*
+	 * Bursts repeat recent paths, so the newest events are where a
+	 * duplicate is; a bounded look keeps this spinlock short even when
+	 * a stalled lane has thousands queued.  The global cap is the bound.
+	 */
+	scanned = 0;
+	list_for_each_entry_reverse(old, &rec->events, wlink) {
+		if (++scanned > XS_COALESCE_WINDOW)
+			break;
 		if (!strcmp(old->path, path))
 			goto unlock;
+	}
 	if (reg->nr_queued >= READ_ONCE(*reg->max_queued)) {
 		reg->nr_dropped++;
 		spin_unlock(&reg->lock);

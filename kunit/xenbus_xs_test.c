@@ -731,6 +731,29 @@ static void xs_watch_test_identical_queued_path_is_coalesced(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, t->w[0].watch.nr_pending, 1U);
 }
 
+static void xs_watch_test_coalescing_looks_only_at_recent_events(struct kunit *test)
+{
+	struct xs_test_watches *t = test->priv;
+	unsigned int i, queued;
+	char path[16];
+
+	t->cap = XS_COALESCE_WINDOW + 8;
+	xs_test_event_for(test, t, 0, "a");
+	for (i = 0; i < XS_COALESCE_WINDOW; i++) {
+		snprintf(path, sizeof(path), "p%u", i);
+		xs_test_event_for(test, t, 0, path);
+	}
+	/* "a" is older than the window now: not looked for, queued again. */
+	xs_test_event_for(test, t, 0, "a");
+	queued = XS_COALESCE_WINDOW + 2;
+	KUNIT_EXPECT_EQ(test, t->w[0].watch.nr_pending, queued);
+
+	/* A path inside the window still coalesces. */
+	xs_test_event_for(test, t, 0, "p1");
+	KUNIT_EXPECT_EQ(test, t->w[0].watch.nr_pending, queued);
+	KUNIT_EXPECT_EQ(test, t->reg.nr_queued, queued);
+}
+
 static void xs_watch_test_global_cap_bounds_the_queue(struct kunit *test)
 {
 	static const char * const paths[] = { "p0", "p1", "p2", "p3", "p4" };
@@ -907,6 +930,7 @@ static struct kunit_case xs_watch_test_cases[] = {
 	KUNIT_CASE(xs_watch_test_tokens_are_opaque_ids),
 	KUNIT_CASE(xs_watch_test_events_run_in_queue_order),
 	KUNIT_CASE(xs_watch_test_identical_queued_path_is_coalesced),
+	KUNIT_CASE(xs_watch_test_coalescing_looks_only_at_recent_events),
 	KUNIT_CASE(xs_watch_test_global_cap_bounds_the_queue),
 	KUNIT_CASE(xs_watch_test_will_handle_can_refuse_events),
 	KUNIT_CASE(xs_watch_test_stray_and_malformed_events_are_dropped),
