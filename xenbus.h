@@ -169,6 +169,13 @@ int xenbus_dev_cancel(struct device *dev);
 
 /* Enumeration and hotplug, driven by each bus's root watch. */
 int xenbus_probe_devices(struct xen_bus_type *bus);
+/*
+ * How enumeration lists a directory: xenbus_directory(), or in KUnit a
+ * fake tree.  The backend bus walks its third level with it too.
+ */
+typedef char **(*xenbus_list_fn)(struct xenbus_transaction t, const char *dir,
+				 const char *node, unsigned int *num);
+int xenbus_probe_devices_list(struct xen_bus_type *bus, xenbus_list_fn list);
 int xenbus_probe_node(struct xen_bus_type *bus, const char *type, const char *nodename);
 void xenbus_dev_changed(const char *node, struct xen_bus_type *bus);
 

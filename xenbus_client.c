@@ -191,12 +191,6 @@ static void xb_report(struct xenbus_device *dev, int err,
 		va_end(__ap);					\
 	} while (0)
 
-static __printf(3, 4)
-void xb_report_fmt(struct xenbus_device *dev, int err, const char *fmt, ...)
-{
-	XB_REPORT(dev, err);
-}
-
 /**
  * xenbus_dev_error - report an error against a device
  * @dev: the device the error is about
@@ -269,13 +263,84 @@ static bool xb_switch_retry(int err, unsigned int tries)
 }
 
 /*
- * Write @state to @dev's "state" node.  @depth is 0 for a caller's switch
- * and 1 for the switch to Closing that a failure triggers: that one may
- * fail too, and is then only reported, so a broken store costs at most
- * two reports and never recursion.
+ * The store accesses of a state switch, behind a table so that its
+ * transaction handling can be driven by a fake store in KUnit.  Each
+ * returns what the call it stands for returns.
  */
-static void xb_switch_state(struct xenbus_device *dev,
-			    enum xenbus_state state, unsigned int depth)
+struct xb_switch_ops {
+	/* xenbus_transaction_start() */
+	int (*start)(void *ctx, struct xenbus_transaction *xbt);
+	/* xenbus_scanf() of <@dir>/state with "%d" */
+	int (*read)(void *ctx, struct xenbus_transaction xbt, const char *dir,
+		    int *state);
+	/* xenbus_printf() of @state to <@dir>/state */
+	int (*write)(void *ctx, struct xenbus_transaction xbt,
+		     const char *dir, enum xenbus_state state);
+	/* xenbus_transaction_end() */
+	int (*end)(void *ctx, struct xenbus_transaction xbt, bool abort);
+	/* xb_report(), outside any transaction */
+	void (*report)(void *ctx, struct xenbus_device *dev, int err,
+		       struct va_format *vaf);
+};
+
+static int xb_store_start(void *ctx, struct xenbus_transaction *xbt)
+{
+	return xenbus_transaction_start(xbt);
+}
+
+static int xb_store_read(void *ctx, struct xenbus_transaction xbt,
+			 const char *dir, int *state)
+{
+	return xenbus_scanf(xbt, dir, "state", "%d", state);
+}
+
+static int xb_store_write(void *ctx, struct xenbus_transaction xbt,
+			  const char *dir, enum xenbus_state state)
+{
+	return xenbus_printf(xbt, dir, "state", "%d", state);
+}
+
+static int xb_store_end(void *ctx, struct xenbus_transaction xbt, bool abort)
+{
+	return xenbus_transaction_end(xbt, abort);
+}
+
+static void xb_store_report(void *ctx, struct xenbus_device *dev, int err,
+			    struct va_format *vaf)
+{
+	xb_report(dev, err, vaf);
+}
+
+static const struct xb_switch_ops xb_switch_store = {
+	.start = xb_store_start,
+	.read = xb_store_read,
+	.write = xb_store_write,
+	.end = xb_store_end,
+	.report = xb_store_report,
+};
+
+static __printf(5, 6)
+void xb_switch_report(const struct xb_switch_ops *ops, void *ctx,
+		      struct xenbus_device *dev, int err, const char *fmt, ...)
+{
+	struct va_format vaf = { .fmt = fmt };
+	va_list ap;
+
+	va_start(ap, fmt);
+	vaf.va = &ap;
+	ops->report(ctx, dev, err, &vaf);
+	va_end(ap);
+}
+
+/*
+ * Write @state to @dev's "state" node through @ops.  @depth is 0 for a
+ * caller's switch and 1 for the switch to Closing that a failure
+ * triggers: that one may fail too, and is then only reported, so a
+ * broken store costs at most two reports and never recursion.
+ */
+static void xb_switch_run(const struct xb_switch_ops *ops, void *ctx,
+			  struct xenbus_device *dev, enum xenbus_state state,
+			  unsigned int depth)
 {
 	struct xenbus_transaction xbt;
 	const char *what;
@@ -286,35 +351,35 @@ static void xb_switch_state(struct xenbus_device *dev,
 		return;
 
 	for (;;) {
-		err = xenbus_transaction_start(&xbt);
+		err = ops->start(ctx, &xbt);
 		if (err) {
 			what = "starting transaction";
 			break;
 		}
 
-		err = xenbus_scanf(xbt, dev->nodename, "state", "%d", &cur);
+		err = ops->read(ctx, xbt, dev->nodename, &cur);
 		switch (xb_switch_step(err)) {
 		case XB_SWITCH_WRITE:
 			break;
 		case XB_SWITCH_GONE:
-			xenbus_transaction_end(xbt, 1);
+			ops->end(ctx, xbt, true);
 			dev_dbg(&dev->dev, "%s is gone, not switching to %s\n",
 				dev->nodename, xenbus_strstate(state));
 			return;
 		case XB_SWITCH_FAIL:
-			xenbus_transaction_end(xbt, 1);
+			ops->end(ctx, xbt, true);
 			what = "reading state";
 			goto fail;
 		}
 
-		err = xenbus_printf(xbt, dev->nodename, "state", "%d", state);
+		err = ops->write(ctx, xbt, dev->nodename, state);
 		if (err) {
-			xenbus_transaction_end(xbt, 1);
+			ops->end(ctx, xbt, true);
 			what = "writing state";
 			break;
 		}
 
-		err = xenbus_transaction_end(xbt, 0);
+		err = ops->end(ctx, xbt, false);
 		if (!err) {
 			/* Only a committed write changes what we believe. */
 			dev->state = state;
@@ -326,10 +391,16 @@ static void xb_switch_state(struct xenbus_device *dev,
 		}
 	}
 fail:
-	xb_report_fmt(dev, err, "%s while switching %s to %s", what,
-		      dev->nodename, xenbus_strstate(state));
+	xb_switch_report(ops, ctx, dev, err, "%s while switching %s to %s",
+			 what, dev->nodename, xenbus_strstate(state));
 	if (depth == 0 && state != XenbusStateClosing)
-		xb_switch_state(dev, XenbusStateClosing, depth + 1);
+		xb_switch_run(ops, ctx, dev, XenbusStateClosing, depth + 1);
+}
+
+static void xb_switch_state(struct xenbus_device *dev,
+			    enum xenbus_state state, unsigned int depth)
+{
+	xb_switch_run(&xb_switch_store, NULL, dev, state, depth);
 }
 
 /**

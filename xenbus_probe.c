@@ -1196,13 +1196,14 @@ out:
 }
 EXPORT_SYMBOL_GPL(xenbus_probe_node);
 
-static int xb_probe_type(struct xen_bus_type *bus, const char *type)
+static int xb_probe_type(struct xen_bus_type *bus, xenbus_list_fn list,
+			 const char *type)
 {
 	unsigned int i, n;
 	char **dirs;
 	int err, ret = 0;
 
-	dirs = xenbus_directory(XBT_NIL, bus->root, type, &n);
+	dirs = list(XBT_NIL, bus->root, type, &n);
 	if (IS_ERR(dirs))
 		return PTR_ERR(dirs);
 	for (i = 0; i < n; i++) {
@@ -1211,6 +1212,28 @@ static int xb_probe_type(struct xen_bus_type *bus, const char *type)
 			ret = err;
 	}
 	kfree(dirs);
+	return ret;
+}
+
+/*
+ * xenbus_probe_devices() with the listing as a parameter: @list is
+ * xenbus_directory() except in KUnit, whose suites walk fake trees.
+ */
+int xenbus_probe_devices_list(struct xen_bus_type *bus, xenbus_list_fn list)
+{
+	unsigned int i, n;
+	char **types;
+	int err, ret = 0;
+
+	types = list(XBT_NIL, bus->root, "", &n);
+	if (IS_ERR(types))
+		return PTR_ERR(types);
+	for (i = 0; i < n; i++) {
+		err = xb_probe_type(bus, list, types[i]);
+		if (err && !ret)
+			ret = err;
+	}
+	kfree(types);
 	return ret;
 }
 
@@ -1225,20 +1248,7 @@ static int xb_probe_type(struct xen_bus_type *bus, const char *type)
  */
 int xenbus_probe_devices(struct xen_bus_type *bus)
 {
-	unsigned int i, n;
-	char **types;
-	int err, ret = 0;
-
-	types = xenbus_directory(XBT_NIL, bus->root, "", &n);
-	if (IS_ERR(types))
-		return PTR_ERR(types);
-	for (i = 0; i < n; i++) {
-		err = xb_probe_type(bus, types[i]);
-		if (err && !ret)
-			ret = err;
-	}
-	kfree(types);
-	return ret;
+	return xenbus_probe_devices_list(bus, xenbus_directory);
 }
 EXPORT_SYMBOL_GPL(xenbus_probe_devices);
 

@@ -70,9 +70,16 @@ static int be_get_bus_id(char bus_id[XEN_BUS_ID_SIZE], const char *nodename)
 	return err;
 }
 
-/* Add every device "<root>/<type>/<domid>/<devid>" of one frontend domain. */
-static int be_probe_domain(struct xen_bus_type *bus, const char *type,
-			   const char *domid)
+/*
+ * Add every device "<root>/<type>/<domid>/<devid>" of one frontend
+ * domain, listing with @list and adding with @probe_node: the store and
+ * xenbus_probe_node(), except in KUnit.
+ */
+static int be_probe_domain_list(struct xen_bus_type *bus, const char *type,
+				const char *domid, xenbus_list_fn list,
+				int (*probe_node)(struct xen_bus_type *bus,
+						  const char *type,
+						  const char *nodename))
 {
 	unsigned int nr_devs, i;
 	char *dir, **devs;
@@ -82,7 +89,7 @@ static int be_probe_domain(struct xen_bus_type *bus, const char *type,
 			domid);
 	if (!dir)
 		return -ENOMEM;
-	devs = xenbus_directory(XBT_NIL, dir, "", &nr_devs);
+	devs = list(XBT_NIL, dir, "", &nr_devs);
 	if (IS_ERR(devs)) {
 		kfree(dir);
 		return PTR_ERR(devs);
@@ -95,7 +102,7 @@ static int be_probe_domain(struct xen_bus_type *bus, const char *type,
 		nodename = kasprintf(GFP_NOIO | __GFP_HIGH, "%s/%s", dir,
 				     devs[i]);
 		if (nodename) {
-			rc = xenbus_probe_node(bus, type, nodename);
+			rc = probe_node(bus, type, nodename);
 			kfree(nodename);
 		}
 		if (rc && !err)
@@ -104,6 +111,13 @@ static int be_probe_domain(struct xen_bus_type *bus, const char *type,
 	kfree(devs);
 	kfree(dir);
 	return err;
+}
+
+static int be_probe_domain(struct xen_bus_type *bus, const char *type,
+			   const char *domid)
+{
+	return be_probe_domain_list(bus, type, domid, xenbus_directory,
+				    xenbus_probe_node);
 }
 
 static int be_read_frontend_details(struct xenbus_device *xdev)
@@ -324,3 +338,7 @@ static int __init xenbus_backend_init(void)
 	return err;
 }
 subsys_initcall(xenbus_backend_init);
+
+#if IS_ENABLED(CONFIG_XENBUS_KUNIT_TEST)
+#include "kunit/xenbus_probe_backend_test.c"
+#endif

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * KUnit tests for the client helpers' pure parts: state names, error
- * report formatting, the state-switch decisions, the grant bookkeeping
- * of xenbus_setup_ring() (XSA-396) driven by a fake grant table, and the
- * handle and mapping bookkeeping of xenbus_map_ring_valloc().
+ * report formatting, the state-switch decisions and its transaction loop
+ * driven by a fake store, the grant bookkeeping of xenbus_setup_ring()
+ * (XSA-396) driven by a fake grant table, and the handle and mapping
+ * bookkeeping of xenbus_map_ring_valloc().
  *
  * #included at the end of xenbus_client.c for its static functions.  No
  * case touches the store or makes a hypercall, so they run without Xen.
@@ -139,6 +140,537 @@ static void xb_test_switch_retries_are_bounded(struct kunit *test)
 						XB_SWITCH_MAX_TRIES - 1));
 	KUNIT_EXPECT_FALSE(test, xb_switch_retry(-EAGAIN,
 						 XB_SWITCH_MAX_TRIES));
+}
+
+/* ------------------------------------------------------------------ */
+/* xenbus_switch_state() against a fake store                          */
+/* ------------------------------------------------------------------ */
+
+#define XB_STORE_NODES		4
+#define XB_STORE_REPORTS	4
+#define XB_TEST_DIR		"device/vif/0"
+#define XB_TEST_STATE_NODE	XB_TEST_DIR "/state"
+
+/* An error an operation returns for its next @times calls (~0: always). */
+struct xb_fs_fault {
+	int err;
+	unsigned int times;
+};
+
+/*
+ * A store of a few nodes, path -> value, with one transaction at a time
+ * whose write only lands on a successful commit, as in xenstored.  The
+ * log records each call in order: "start", "read=<ret>", "write=<state>"
+ * or "write=<-errno>", "commit=<ret>", "abort", "report=<err>".
+ */
+struct xb_fake_store {
+	struct {
+		char path[32];		/* "" for a free slot */
+		char value[16];
+	} node[XB_STORE_NODES];
+
+	struct xb_fs_fault start_fault, read_fault, write_fault, end_fault;
+	/* the toolstack removes this directory at the next commit */
+	const char *remove_at_commit;
+
+	bool tx_open;
+	u32 tx_id;
+	char pending_path[32];		/* the open transaction's write */
+	char pending_value[16];
+
+	unsigned int nr_start, nr_read, nr_write, nr_commit, nr_committed;
+	unsigned int nr_abort, nr_report;
+	unsigned int misuse;		/* ends without start, reports in a tx */
+	int report_err[XB_STORE_REPORTS];
+	char report[XB_STORE_REPORTS][96];
+	char log[256];
+	size_t log_len;
+};
+
+static __printf(2, 3)
+void xb_fs_log(struct xb_fake_store *f, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	f->log_len += vscnprintf(f->log + f->log_len,
+				 sizeof(f->log) - f->log_len, fmt, ap);
+	va_end(ap);
+}
+
+static int xb_fs_fault_hit(struct xb_fs_fault *fault)
+{
+	if (!fault->times)
+		return 0;
+	if (fault->times != ~0U)
+		fault->times--;
+	return fault->err;
+}
+
+static int xb_fs_find(struct xb_fake_store *f, const char *path)
+{
+	unsigned int i;
+
+	for (i = 0; i < XB_STORE_NODES; i++)
+		if (!strcmp(f->node[i].path, path))
+			return i;
+	return -1;
+}
+
+/* The value at @path, or NULL if there is no such node. */
+static const char *xb_fs_get(struct xb_fake_store *f, const char *path)
+{
+	int i = xb_fs_find(f, path);
+
+	return i < 0 ? NULL : f->node[i].value;
+}
+
+static void xb_fs_set(struct xb_fake_store *f, const char *path,
+		      const char *value)
+{
+	int i = xb_fs_find(f, path);
+
+	if (i < 0)
+		i = xb_fs_find(f, "");
+	if (WARN_ON(i < 0))
+		return;
+	strscpy(f->node[i].path, path);
+	strscpy(f->node[i].value, value);
+}
+
+/* Remove @dir and every node below it, as "xenstore-rm" does. */
+static void xb_fs_rm(struct xb_fake_store *f, const char *dir)
+{
+	size_t len = strlen(dir);
+	unsigned int i;
+
+	for (i = 0; i < XB_STORE_NODES; i++) {
+		const char *path = f->node[i].path;
+
+		if (!strncmp(path, dir, len) &&
+		    (path[len] == '\0' || path[len] == '/'))
+			f->node[i].path[0] = '\0';
+	}
+}
+
+static int xb_fs_start(void *ctx, struct xenbus_transaction *xbt)
+{
+	struct xb_fake_store *f = ctx;
+	int err = xb_fs_fault_hit(&f->start_fault);
+
+	f->nr_start++;
+	if (err) {
+		xb_fs_log(f, "start=%d ", err);
+		return err;
+	}
+	if (f->tx_open)
+		f->misuse++;
+	f->tx_open = true;
+	xbt->id = ++f->tx_id;
+	f->pending_path[0] = '\0';
+	xb_fs_log(f, "start ");
+	return 0;
+}
+
+/* Mirrors xenbus_scanf(): 1, -ERANGE if nothing parses, or -errno. */
+static int xb_fs_read(void *ctx, struct xenbus_transaction xbt,
+		      const char *dir, int *state)
+{
+	struct xb_fake_store *f = ctx;
+	char path[32];
+	const char *value;
+	int ret;
+
+	f->nr_read++;
+	if (!f->tx_open || xbt.id != f->tx_id)
+		f->misuse++;
+	snprintf(path, sizeof(path), "%s/state", dir);
+	value = xb_fs_get(f, path);
+	ret = xb_fs_fault_hit(&f->read_fault);
+	if (!ret && !value)
+		ret = -ENOENT;
+	if (!ret)
+		ret = sscanf(value, "%d", state) > 0 ? 1 : -ERANGE;
+	xb_fs_log(f, "read=%d ", ret);
+	return ret;
+}
+
+static int xb_fs_write(void *ctx, struct xenbus_transaction xbt,
+		       const char *dir, enum xenbus_state state)
+{
+	struct xb_fake_store *f = ctx;
+	int err = xb_fs_fault_hit(&f->write_fault);
+
+	f->nr_write++;
+	if (!f->tx_open || xbt.id != f->tx_id)
+		f->misuse++;
+	if (err) {
+		xb_fs_log(f, "write=%d ", err);
+		return err;
+	}
+	snprintf(f->pending_path, sizeof(f->pending_path), "%s/state", dir);
+	snprintf(f->pending_value, sizeof(f->pending_value), "%d", state);
+	xb_fs_log(f, "write=%d ", state);
+	return 0;
+}
+
+static int xb_fs_end(void *ctx, struct xenbus_transaction xbt, bool abort)
+{
+	struct xb_fake_store *f = ctx;
+	int err;
+
+	if (!f->tx_open || xbt.id != f->tx_id)
+		f->misuse++;
+	f->tx_open = false;
+	if (abort) {
+		f->nr_abort++;
+		xb_fs_log(f, "abort ");
+		return 0;
+	}
+
+	f->nr_commit++;
+	if (f->remove_at_commit) {
+		/* Our transaction read a node that is gone now: xenstored refuses it. */
+		xb_fs_rm(f, f->remove_at_commit);
+		f->remove_at_commit = NULL;
+		err = -EAGAIN;
+	} else {
+		err = xb_fs_fault_hit(&f->end_fault);
+	}
+	if (!err && f->pending_path[0]) {
+		xb_fs_set(f, f->pending_path, f->pending_value);
+		f->nr_committed++;
+	}
+	xb_fs_log(f, "commit=%d ", err);
+	return err;
+}
+
+static void xb_fs_report(void *ctx, struct xenbus_device *dev, int err,
+			 struct va_format *vaf)
+{
+	struct xb_fake_store *f = ctx;
+
+	if (f->tx_open)
+		f->misuse++;
+	if (f->nr_report < XB_STORE_REPORTS) {
+		f->report_err[f->nr_report] = err;
+		xb_format_error(f->report[f->nr_report],
+				sizeof(f->report[0]), err, vaf);
+	}
+	f->nr_report++;
+	xb_fs_log(f, "report=%d ", err);
+}
+
+static const struct xb_switch_ops xb_fs_ops = {
+	.start = xb_fs_start,
+	.read = xb_fs_read,
+	.write = xb_fs_write,
+	.end = xb_fs_end,
+	.report = xb_fs_report,
+};
+
+/* A store holding XB_TEST_DIR/state = @value (none if NULL). */
+static struct xb_fake_store *xb_fs_new(struct kunit *test, const char *value)
+{
+	struct xb_fake_store *f = kunit_kzalloc(test, sizeof(*f), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, f);
+	if (value)
+		xb_fs_set(f, XB_TEST_STATE_NODE, value);
+	xb_fs_set(f, XB_TEST_DIR "/handle", "0");
+	return f;
+}
+
+/* struct xenbus_device embeds a struct device: too big for the stack */
+static struct xenbus_device *xb_fs_dev(struct kunit *test,
+				       enum xenbus_state state)
+{
+	struct xenbus_device *dev = kunit_kzalloc(test, sizeof(*dev),
+						  GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, dev);
+	dev->nodename = XB_TEST_DIR;
+	dev->dev.init_name = "vif-0";	/* for dev_dbg(), never registered */
+	dev->state = state;
+	return dev;
+}
+
+static void xb_fs_switch(struct xb_fake_store *f, struct xenbus_device *dev,
+			 enum xenbus_state state)
+{
+	xb_switch_run(&xb_fs_ops, f, dev, state, 0);
+}
+
+/* Every transaction started was ended, once, and no report ran inside one. */
+static void xb_fs_expect_clean(struct kunit *test, struct xb_fake_store *f)
+{
+	KUNIT_EXPECT_FALSE(test, f->tx_open);
+	KUNIT_EXPECT_EQ(test, f->misuse, 0);
+}
+
+static void xb_test_switch_commits_new_state(struct kunit *test)
+{
+	struct xb_fake_store *f = xb_fs_new(test, "1");
+	struct xenbus_device *dev = xb_fs_dev(test, XenbusStateInitialising);
+
+	xb_fs_switch(f, dev, XenbusStateConnected);
+
+	KUNIT_EXPECT_STREQ(test, f->log, "start read=1 write=4 commit=0 ");
+	KUNIT_EXPECT_STREQ(test, xb_fs_get(f, XB_TEST_STATE_NODE), "4");
+	KUNIT_EXPECT_EQ(test, dev->state, XenbusStateConnected);
+	KUNIT_EXPECT_EQ(test, f->nr_report, 0);
+	xb_fs_expect_clean(test, f);
+}
+
+static void xb_test_switch_to_current_state_does_nothing(struct kunit *test)
+{
+	/* The node disagrees with the cache: only the cache is consulted. */
+	struct xb_fake_store *f = xb_fs_new(test, "1");
+	struct xenbus_device *dev = xb_fs_dev(test, XenbusStateConnected);
+
+	xb_fs_switch(f, dev, XenbusStateConnected);
+
+	KUNIT_EXPECT_STREQ(test, f->log, "");
+	KUNIT_EXPECT_STREQ(test, xb_fs_get(f, XB_TEST_STATE_NODE), "1");
+	KUNIT_EXPECT_EQ(test, dev->state, XenbusStateConnected);
+}
+
+static void xb_test_switch_leaves_removed_dir_removed(struct kunit *test)
+{
+	struct xb_fake_store *f = xb_fs_new(test, "4");
+	struct xenbus_device *dev = xb_fs_dev(test, XenbusStateConnected);
+
+	xb_fs_rm(f, XB_TEST_DIR);
+	xb_fs_switch(f, dev, XenbusStateClosing);
+
+	KUNIT_EXPECT_STREQ(test, f->log, "start read=-2 abort ");
+	KUNIT_EXPECT_EQ(test, f->nr_write, 0);
+	KUNIT_EXPECT_NULL(test, xb_fs_get(f, XB_TEST_STATE_NODE));
+	KUNIT_EXPECT_EQ(test, dev->state, XenbusStateConnected);
+	KUNIT_EXPECT_EQ(test, f->nr_report, 0);
+	xb_fs_expect_clean(test, f);
+}
+
+/* Removed after our read: the retry must see it gone, not re-create it. */
+static void xb_test_switch_removed_before_commit_stays_removed(struct kunit *test)
+{
+	struct xb_fake_store *f = xb_fs_new(test, "4");
+	struct xenbus_device *dev = xb_fs_dev(test, XenbusStateConnected);
+
+	f->remove_at_commit = XB_TEST_DIR;
+	xb_fs_switch(f, dev, XenbusStateClosing);
+
+	KUNIT_EXPECT_STREQ(test, f->log,
+			   "start read=1 write=5 commit=-11 start read=-2 abort ");
+	KUNIT_EXPECT_NULL(test, xb_fs_get(f, XB_TEST_STATE_NODE));
+	KUNIT_EXPECT_NULL(test, xb_fs_get(f, XB_TEST_DIR "/handle"));
+	KUNIT_EXPECT_EQ(test, f->nr_committed, 0);
+	KUNIT_EXPECT_EQ(test, dev->state, XenbusStateConnected);
+	KUNIT_EXPECT_EQ(test, f->nr_report, 0);
+	xb_fs_expect_clean(test, f);
+}
+
+static void xb_test_switch_retry_repeats_whole_tx(struct kunit *test)
+{
+	struct xb_fake_store *f = xb_fs_new(test, "1");
+	struct xenbus_device *dev = xb_fs_dev(test, XenbusStateInitialising);
+
+	f->end_fault = (struct xb_fs_fault){ -EAGAIN, 1 };
+	xb_fs_switch(f, dev, XenbusStateInitWait);
+
+	KUNIT_EXPECT_STREQ(test, f->log,
+			   "start read=1 write=2 commit=-11 start read=1 write=2 commit=0 ");
+	KUNIT_EXPECT_STREQ(test, xb_fs_get(f, XB_TEST_STATE_NODE), "2");
+	KUNIT_EXPECT_EQ(test, dev->state, XenbusStateInitWait);
+	xb_fs_expect_clean(test, f);
+}
+
+/* How many -EAGAIN commits precede the one that succeeds. */
+static const unsigned int xb_test_eagains[] = {
+	1, 2, 17, XB_SWITCH_MAX_TRIES - 1,
+};
+
+static void xb_test_eagain_desc(const unsigned int *k, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%u x -EAGAIN", *k);
+}
+
+KUNIT_ARRAY_PARAM(xb_test_eagain, xb_test_eagains, xb_test_eagain_desc);
+
+static void xb_test_switch_eagain_then_commits_once(struct kunit *test)
+{
+	const unsigned int k = *(const unsigned int *)test->param_value;
+	struct xb_fake_store *f = xb_fs_new(test, "1");
+	struct xenbus_device *dev = xb_fs_dev(test, XenbusStateInitialising);
+
+	f->end_fault = (struct xb_fs_fault){ -EAGAIN, k };
+	xb_fs_switch(f, dev, XenbusStateConnected);
+
+	KUNIT_EXPECT_EQ(test, f->nr_start, k + 1);
+	KUNIT_EXPECT_EQ(test, f->nr_commit, k + 1);
+	KUNIT_EXPECT_EQ(test, f->nr_committed, 1);
+	KUNIT_EXPECT_EQ(test, f->nr_abort, 0);
+	KUNIT_EXPECT_STREQ(test, xb_fs_get(f, XB_TEST_STATE_NODE), "4");
+	KUNIT_EXPECT_EQ(test, dev->state, XenbusStateConnected);
+	KUNIT_EXPECT_EQ(test, f->nr_report, 0);
+	xb_fs_expect_clean(test, f);
+}
+
+/*
+ * -EAGAIN on every commit: XB_SWITCH_MAX_TRIES attempts, one report,
+ * then the fallback switch to Closing, which fails the same way and is
+ * only reported.
+ */
+static void xb_test_switch_gives_up_after_bounded_eagain(struct kunit *test)
+{
+	struct xb_fake_store *f = xb_fs_new(test, "1");
+	struct xenbus_device *dev = xb_fs_dev(test, XenbusStateInitialising);
+
+	f->end_fault = (struct xb_fs_fault){ -EAGAIN, ~0U };
+	xb_fs_switch(f, dev, XenbusStateConnected);
+
+	KUNIT_EXPECT_EQ(test, f->nr_start, 2 * XB_SWITCH_MAX_TRIES);
+	KUNIT_EXPECT_EQ(test, f->nr_commit, 2 * XB_SWITCH_MAX_TRIES);
+	KUNIT_EXPECT_EQ(test, f->nr_committed, 0);
+	KUNIT_ASSERT_EQ(test, f->nr_report, 2);
+	KUNIT_EXPECT_EQ(test, f->report_err[0], -EAGAIN);
+	KUNIT_EXPECT_STREQ(test, f->report[0],
+			   "11 ending transaction while switching device/vif/0 to Connected");
+	KUNIT_EXPECT_STREQ(test, f->report[1],
+			   "11 ending transaction while switching device/vif/0 to Closing");
+	KUNIT_EXPECT_STREQ(test, xb_fs_get(f, XB_TEST_STATE_NODE), "1");
+	KUNIT_EXPECT_EQ(test, dev->state, XenbusStateInitialising);
+	xb_fs_expect_clean(test, f);
+}
+
+static void xb_test_switch_commit_error_is_not_retried(struct kunit *test)
+{
+	struct xb_fake_store *f = xb_fs_new(test, "1");
+	struct xenbus_device *dev = xb_fs_dev(test, XenbusStateInitialising);
+
+	f->end_fault = (struct xb_fs_fault){ -EIO, 1 };
+	xb_fs_switch(f, dev, XenbusStateConnected);
+
+	KUNIT_EXPECT_STREQ(test, f->log,
+			   "start read=1 write=4 commit=-5 report=-5 start read=1 write=5 commit=0 ");
+	KUNIT_EXPECT_STREQ(test, f->report[0],
+			   "5 ending transaction while switching device/vif/0 to Connected");
+	KUNIT_EXPECT_STREQ(test, xb_fs_get(f, XB_TEST_STATE_NODE), "5");
+	KUNIT_EXPECT_EQ(test, dev->state, XenbusStateClosing);
+	xb_fs_expect_clean(test, f);
+}
+
+static void xb_test_switch_overwrites_unparsable_node(struct kunit *test)
+{
+	struct xb_fake_store *f = xb_fs_new(test, "bogus");
+	struct xenbus_device *dev = xb_fs_dev(test, XenbusStateInitialising);
+
+	xb_fs_switch(f, dev, XenbusStateConnected);
+
+	KUNIT_EXPECT_STREQ(test, f->log, "start read=-34 write=4 commit=0 ");
+	KUNIT_EXPECT_STREQ(test, xb_fs_get(f, XB_TEST_STATE_NODE), "4");
+	KUNIT_EXPECT_EQ(test, dev->state, XenbusStateConnected);
+	KUNIT_EXPECT_EQ(test, f->nr_report, 0);
+}
+
+/* As xenbus_dev_fatal(): a report, then a switch to Closing. */
+static void xb_test_switch_start_failure_reports_and_closes(struct kunit *test)
+{
+	struct xb_fake_store *f = xb_fs_new(test, "1");
+	struct xenbus_device *dev = xb_fs_dev(test, XenbusStateInitialising);
+
+	f->start_fault = (struct xb_fs_fault){ -ENOMEM, 1 };
+	xb_fs_switch(f, dev, XenbusStateConnected);
+
+	KUNIT_EXPECT_STREQ(test, f->log,
+			   "start=-12 report=-12 start read=1 write=5 commit=0 ");
+	KUNIT_EXPECT_STREQ(test, f->report[0],
+			   "12 starting transaction while switching device/vif/0 to Connected");
+	KUNIT_EXPECT_EQ(test, dev->state, XenbusStateClosing);
+	xb_fs_expect_clean(test, f);
+}
+
+static void xb_test_switch_read_failure_reports_and_closes(struct kunit *test)
+{
+	struct xb_fake_store *f = xb_fs_new(test, "1");
+	struct xenbus_device *dev = xb_fs_dev(test, XenbusStateInitialising);
+
+	f->read_fault = (struct xb_fs_fault){ -EIO, 1 };
+	xb_fs_switch(f, dev, XenbusStateConnected);
+
+	KUNIT_EXPECT_STREQ(test, f->log,
+			   "start read=-5 abort report=-5 start read=1 write=5 commit=0 ");
+	KUNIT_EXPECT_STREQ(test, f->report[0],
+			   "5 reading state while switching device/vif/0 to Connected");
+	KUNIT_EXPECT_STREQ(test, xb_fs_get(f, XB_TEST_STATE_NODE), "5");
+	KUNIT_EXPECT_EQ(test, dev->state, XenbusStateClosing);
+	xb_fs_expect_clean(test, f);
+}
+
+static void xb_test_switch_write_failure_reports_and_closes(struct kunit *test)
+{
+	struct xb_fake_store *f = xb_fs_new(test, "1");
+	struct xenbus_device *dev = xb_fs_dev(test, XenbusStateInitialising);
+
+	f->write_fault = (struct xb_fs_fault){ -EACCES, 1 };
+	xb_fs_switch(f, dev, XenbusStateConnected);
+
+	KUNIT_EXPECT_STREQ(test, f->log,
+			   "start read=1 write=-13 abort report=-13 start read=1 write=5 commit=0 ");
+	KUNIT_EXPECT_STREQ(test, f->report[0],
+			   "13 writing state while switching device/vif/0 to Connected");
+	KUNIT_EXPECT_STREQ(test, xb_fs_get(f, XB_TEST_STATE_NODE), "5");
+	KUNIT_EXPECT_EQ(test, dev->state, XenbusStateClosing);
+	xb_fs_expect_clean(test, f);
+}
+
+/* The fallback to Closing fails too: reported, and nothing more. */
+static void xb_test_switch_failed_fallback_is_only_reported(struct kunit *test)
+{
+	struct xb_fake_store *f = xb_fs_new(test, "1");
+	struct xenbus_device *dev = xb_fs_dev(test, XenbusStateInitialising);
+
+	f->write_fault = (struct xb_fs_fault){ -EACCES, ~0U };
+	xb_fs_switch(f, dev, XenbusStateConnected);
+
+	KUNIT_EXPECT_STREQ(test, f->log,
+			   "start read=1 write=-13 abort report=-13 start read=1 write=-13 abort report=-13 ");
+	KUNIT_EXPECT_STREQ(test, f->report[1],
+			   "13 writing state while switching device/vif/0 to Closing");
+	KUNIT_EXPECT_STREQ(test, xb_fs_get(f, XB_TEST_STATE_NODE), "1");
+	KUNIT_EXPECT_EQ(test, dev->state, XenbusStateInitialising);
+	xb_fs_expect_clean(test, f);
+}
+
+static void xb_test_switch_to_closing_has_no_fallback(struct kunit *test)
+{
+	struct xb_fake_store *f = xb_fs_new(test, "4");
+	struct xenbus_device *dev = xb_fs_dev(test, XenbusStateConnected);
+
+	f->write_fault = (struct xb_fs_fault){ -EACCES, ~0U };
+	xb_fs_switch(f, dev, XenbusStateClosing);
+
+	KUNIT_EXPECT_STREQ(test, f->log,
+			   "start read=1 write=-13 abort report=-13 ");
+	KUNIT_EXPECT_EQ(test, dev->state, XenbusStateConnected);
+	xb_fs_expect_clean(test, f);
+}
+
+/* A device already Closing that fails to close is not "closed" again. */
+static void xb_test_switch_fallback_skipped_when_closing(struct kunit *test)
+{
+	struct xb_fake_store *f = xb_fs_new(test, "5");
+	struct xenbus_device *dev = xb_fs_dev(test, XenbusStateClosing);
+
+	f->write_fault = (struct xb_fs_fault){ -EACCES, ~0U };
+	xb_fs_switch(f, dev, XenbusStateClosed);
+
+	KUNIT_EXPECT_STREQ(test, f->log,
+			   "start read=1 write=-13 abort report=-13 ");
+	KUNIT_EXPECT_STREQ(test, f->report[0],
+			   "13 writing state while switching device/vif/0 to Closed");
+	KUNIT_EXPECT_EQ(test, dev->state, XenbusStateClosing);
+	xb_fs_expect_clean(test, f);
 }
 
 /* ------------------------------------------------------------------ */
@@ -442,6 +974,22 @@ static struct kunit_case xb_client_test_cases[] = {
 	KUNIT_CASE(xb_test_switch_fails_on_other_read_errors),
 	KUNIT_CASE(xb_test_switch_retries_eagain_only),
 	KUNIT_CASE(xb_test_switch_retries_are_bounded),
+	KUNIT_CASE(xb_test_switch_commits_new_state),
+	KUNIT_CASE(xb_test_switch_to_current_state_does_nothing),
+	KUNIT_CASE(xb_test_switch_leaves_removed_dir_removed),
+	KUNIT_CASE(xb_test_switch_removed_before_commit_stays_removed),
+	KUNIT_CASE(xb_test_switch_retry_repeats_whole_tx),
+	KUNIT_CASE_PARAM(xb_test_switch_eagain_then_commits_once,
+			 xb_test_eagain_gen_params),
+	KUNIT_CASE(xb_test_switch_gives_up_after_bounded_eagain),
+	KUNIT_CASE(xb_test_switch_commit_error_is_not_retried),
+	KUNIT_CASE(xb_test_switch_overwrites_unparsable_node),
+	KUNIT_CASE(xb_test_switch_start_failure_reports_and_closes),
+	KUNIT_CASE(xb_test_switch_read_failure_reports_and_closes),
+	KUNIT_CASE(xb_test_switch_write_failure_reports_and_closes),
+	KUNIT_CASE(xb_test_switch_failed_fallback_is_only_reported),
+	KUNIT_CASE(xb_test_switch_to_closing_has_no_fallback),
+	KUNIT_CASE(xb_test_switch_fallback_skipped_when_closing),
 	KUNIT_CASE(xb_test_ring_grants_every_page_in_order),
 	KUNIT_CASE_PARAM(xb_test_ring_claim_failure_ends_earlier_grants,
 			 xb_test_fail_point_gen_params),

@@ -2,12 +2,15 @@
 /*
  * KUnit tests for the bus core in xenbus_probe.c: path matching, the
  * reading of bus watch events, device allocation, the sysfs threshold
- * parser, and that binding a driver unwinds every step it took when a
- * later one fails.  #included at the end of xenbus_probe.c for its static
- * functions; everything runs against fakes, without Xen or xenstored.
+ * parser, that binding a driver unwinds every step it took when a later
+ * one fails, and the enumeration walk over a fake store tree.  #included
+ * at the end of xenbus_probe.c for its static functions; everything runs
+ * against fakes, without Xen or xenstored.
  */
 
 #include <kunit/test.h>
+
+#include "xenbus_fake_tree.h"
 
 /* ---- paths ------------------------------------------------------- */
 
@@ -447,6 +450,153 @@ static void unbind_unwatches_before_remove_and_frees_details(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, xb_fake_sem_held(&f->xdev));
 }
 
+/* ---- enumeration against a fake tree ----------------------------- */
+
+struct xb_enum_fake {
+	struct xen_bus_type bus;
+	struct xb_fake_tree *tree;
+	const char *fail_entry;		/* "<type>/<entry>" whose probe fails */
+	int fail_err;
+};
+
+/* The bus's ->probe: logs "<type>/<entry>". */
+static int xb_enum_probe(struct xen_bus_type *bus, const char *type,
+			 const char *entry)
+{
+	struct xb_enum_fake *f = container_of(bus, struct xb_enum_fake, bus);
+	char name[48];
+
+	snprintf(name, sizeof(name), "%s/%s", type, entry);
+	xb_fake_tree_log(f->tree, "%s ", name);
+	if (f->fail_entry && !strcmp(name, f->fail_entry))
+		return f->fail_err;
+	return 0;
+}
+
+/* A two-level bus rooted at "device" over a tree of @paths. */
+static struct xb_enum_fake *xb_enum_fake_new(struct kunit *test,
+					     const char *const *paths)
+{
+	struct xb_enum_fake *f = kunit_kzalloc(test, sizeof(*f), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, f);
+	f->tree = xb_fake_tree_new(test, paths);
+	f->bus.root = "device";
+	f->bus.levels = 2;
+	f->bus.probe = xb_enum_probe;
+	return f;
+}
+
+static int xb_enum_walk(struct xb_enum_fake *f)
+{
+	return xenbus_probe_devices_list(&f->bus, xb_fake_tree_list);
+}
+
+static void enum_probes_every_entry_of_every_type_in_order(struct kunit *test)
+{
+	static const char *const paths[] = {
+		"device/vbd/51712/state", "device/vbd/51712/backend",
+		"device/vbd/51728/state",
+		"device/vif/0/state", "device/vif/1/state",
+		"device/vkbd/0/state",
+		NULL,
+	};
+	struct xb_enum_fake *f = xb_enum_fake_new(test, paths);
+
+	KUNIT_EXPECT_EQ(test, xb_enum_walk(f), 0);
+	KUNIT_EXPECT_STREQ(test, f->tree->log,
+			   "vbd/51712 vbd/51728 vif/0 vif/1 vkbd/0 ");
+	/* the root, then each of the three types once; never deeper */
+	KUNIT_EXPECT_EQ(test, f->tree->nr_lists, 4);
+}
+
+static void enum_empty_type_directory_probes_nothing(struct kunit *test)
+{
+	static const char *const paths[] = {
+		"device/vkbd", "device/vif/0/state", NULL,
+	};
+	struct xb_enum_fake *f = xb_enum_fake_new(test, paths);
+
+	KUNIT_EXPECT_EQ(test, xb_enum_walk(f), 0);
+	KUNIT_EXPECT_STREQ(test, f->tree->log, "vif/0 ");
+}
+
+static void enum_empty_root_probes_nothing(struct kunit *test)
+{
+	static const char *const paths[] = { "device", NULL };
+	struct xb_enum_fake *f = xb_enum_fake_new(test, paths);
+
+	KUNIT_EXPECT_EQ(test, xb_enum_walk(f), 0);
+	KUNIT_EXPECT_STREQ(test, f->tree->log, "");
+}
+
+/* No "device" at all, as in a domain without frontends: passed on as is. */
+static void enum_missing_root_returns_enoent(struct kunit *test)
+{
+	static const char *const paths[] = { "backend/vbd/1/51712", NULL };
+	struct xb_enum_fake *f = xb_enum_fake_new(test, paths);
+
+	KUNIT_EXPECT_EQ(test, xb_enum_walk(f), -ENOENT);
+	KUNIT_EXPECT_STREQ(test, f->tree->log, "");
+}
+
+static void enum_failed_root_listing_is_returned(struct kunit *test)
+{
+	static const char *const paths[] = { "device/vif/0/state", NULL };
+	struct xb_enum_fake *f = xb_enum_fake_new(test, paths);
+
+	f->tree->fail_dir = "device";
+	f->tree->fail_err = -EIO;
+	KUNIT_EXPECT_EQ(test, xb_enum_walk(f), -EIO);
+	KUNIT_EXPECT_STREQ(test, f->tree->log, "");
+}
+
+/* The failed type's error comes first, and a later probe's does not win. */
+static void enum_failed_type_listing_hides_no_other_type(struct kunit *test)
+{
+	static const char *const paths[] = {
+		"device/vbd/51712/state", "device/vif/0/state",
+		"device/vif/1/state", "device/vkbd/0/state", NULL,
+	};
+	struct xb_enum_fake *f = xb_enum_fake_new(test, paths);
+
+	f->tree->fail_dir = "device/vbd";
+	f->tree->fail_err = -EACCES;
+	f->fail_entry = "vif/1";
+	f->fail_err = -ENODEV;
+	KUNIT_EXPECT_EQ(test, xb_enum_walk(f), -EACCES);
+	KUNIT_EXPECT_STREQ(test, f->tree->log, "vif/0 vif/1 vkbd/0 ");
+}
+
+static void enum_returns_the_first_error_met(struct kunit *test)
+{
+	static const char *const paths[] = {
+		"device/vif/0/state", "device/vbd/51712/state", NULL,
+	};
+	struct xb_enum_fake *f = xb_enum_fake_new(test, paths);
+
+	f->fail_entry = "vif/0";
+	f->fail_err = -ENODEV;
+	f->tree->fail_dir = "device/vbd";
+	f->tree->fail_err = -EACCES;
+	KUNIT_EXPECT_EQ(test, xb_enum_walk(f), -ENODEV);
+	KUNIT_EXPECT_STREQ(test, f->tree->log, "vif/0 ");
+}
+
+static void enum_failed_probe_hides_no_other_entry(struct kunit *test)
+{
+	static const char *const paths[] = {
+		"device/vbd/51712/state", "device/vbd/51728/state",
+		"device/vif/0/state", NULL,
+	};
+	struct xb_enum_fake *f = xb_enum_fake_new(test, paths);
+
+	f->fail_entry = "vbd/51712";
+	f->fail_err = -ENOMEM;
+	KUNIT_EXPECT_EQ(test, xb_enum_walk(f), -ENOMEM);
+	KUNIT_EXPECT_STREQ(test, f->tree->log, "vbd/51712 vbd/51728 vif/0 ");
+}
+
 static struct kunit_case xenbus_probe_test_cases[] = {
 	KUNIT_CASE(path_is_under_accepts_the_prefix_itself),
 	KUNIT_CASE(path_is_under_accepts_a_child),
@@ -479,6 +629,14 @@ static struct kunit_case xenbus_probe_test_cases[] = {
 	KUNIT_CASE(bind_stats_failure_unwinds_watch_remove_and_module),
 	KUNIT_CASE(bind_watch_failure_without_remove_still_puts_module),
 	KUNIT_CASE(unbind_unwatches_before_remove_and_frees_details),
+	KUNIT_CASE(enum_probes_every_entry_of_every_type_in_order),
+	KUNIT_CASE(enum_empty_type_directory_probes_nothing),
+	KUNIT_CASE(enum_empty_root_probes_nothing),
+	KUNIT_CASE(enum_missing_root_returns_enoent),
+	KUNIT_CASE(enum_failed_root_listing_is_returned),
+	KUNIT_CASE(enum_failed_type_listing_hides_no_other_type),
+	KUNIT_CASE(enum_returns_the_first_error_met),
+	KUNIT_CASE(enum_failed_probe_hides_no_other_entry),
 	{}
 };
 
