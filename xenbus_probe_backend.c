@@ -232,7 +232,8 @@ static int be_store_ready(struct notifier_block *nb, unsigned long event,
 	int err;
 
 	err = xenbus_probe_devices(&xbe->bus);
-	if (err)
+	/* No root directory (yet) is normal: nothing to probe. */
+	if (err && err != -ENOENT)
 		pr_warn("probing devices failed: %d\n", err);
 	err = register_xenbus_watch(&xbe->watch);
 	if (err)

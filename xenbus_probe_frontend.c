@@ -449,7 +449,8 @@ static int fe_store_ready(struct notifier_block *nb, unsigned long event,
 		fe_reset_devices(xfe);
 
 	err = xenbus_probe_devices(&xfe->bus);
-	if (err)
+	/* No root directory (yet) is normal: nothing to probe. */
+	if (err && err != -ENOENT)
 		pr_warn("probing devices failed: %d\n", err);
 	err = register_xenbus_watch(&xfe->watch);
 	if (err)
