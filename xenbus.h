@@ -130,6 +130,20 @@ int xs_request_async(const struct xsd_sockmsg *hdr, const void *body,
 int xs_register_watch_killable(struct xenbus_watch *watch);
 
 /*
+ * Device lanes.  The bus core gives each device a lane; the watches that
+ * xenbus_watch_path() registers for the device run on it, one at a time
+ * and in order, in parallel with other lanes.  xs_lane_create() returns
+ * NULL when no lane can be had: NULL stands for the default lane.
+ */
+struct xs_lane;
+struct xs_lane *xs_lane_create(void);
+void xs_lane_close(struct xs_lane *lane);
+void xs_lane_pause(struct xs_lane *lane);
+void xs_lane_unpause(struct xs_lane *lane);
+void xs_lane_put(struct xs_lane *lane);
+int xs_register_watch_on(struct xenbus_watch *watch, struct xs_lane *lane);
+
+/*
  * Send TRANSACTION_END "F" for a /dev/xen/xenbus transaction, leaving the
  * kernel's transaction accounting alone.  For the /dev release path (a
  * workqueue, never the transport thread).  Returns 0 or -errno.
@@ -166,6 +180,9 @@ void xenbus_dev_remove(struct device *_dev);
 int xenbus_dev_suspend(struct device *dev);
 int xenbus_dev_resume(struct device *dev);
 int xenbus_dev_cancel(struct device *dev);
+
+/* The lane of a device's watches, or NULL for the default lane. */
+struct xs_lane *xenbus_dev_lane(struct xenbus_device *dev);
 
 /* Enumeration and hotplug, driven by each bus's root watch. */
 int xenbus_probe_devices(struct xen_bus_type *bus);

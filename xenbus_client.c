@@ -475,7 +475,9 @@ EXPORT_SYMBOL_GPL(xenbus_read_driver_state);
  * @will_handle: optional filter, called before an event is queued
  * @callback: called for each event
  *
- * On failure @watch is cleared again and the failure is reported with
+ * The callback runs on @dev's lane: in order and one at a time with the
+ * device's other watches, in parallel with other devices'.  On failure
+ * @watch is cleared again and the failure is reported with
  * xenbus_dev_fatal().  May sleep.
  *
  * Return: 0 or a negative errno.
@@ -491,7 +493,8 @@ int xenbus_watch_path(struct xenbus_device *dev, const char *path, struct xenbus
 		.will_handle = will_handle,
 		.callback = callback,
 	};
-	err = register_xenbus_watch(watch);
+	/* The device's own lane: its slow callbacks delay nobody else's. */
+	err = xs_register_watch_on(watch, xenbus_dev_lane(dev));
 	if (!err)
 		return 0;
 

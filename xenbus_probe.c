@@ -28,6 +28,7 @@
 #include <linux/lockdep.h>
 #include <linux/minmax.h>
 #include <linux/module.h>
+#include <linux/moduleparam.h>
 #include <linux/mutex.h>
 #include <linux/notifier.h>
 #include <linux/overflow.h>
@@ -1108,6 +1109,25 @@ static void xb_drop_claim(struct xb_claim *claim)
 	mutex_unlock(&xb_core.add_lock);
 }
 
+/*
+ * What the bus core allocates for each device: the driver-visible
+ * xenbus_device and what it keeps beside it.  The nodename and type
+ * strings follow in the same allocation.
+ */
+struct xb_dev {
+	struct xenbus_device xdev;
+	struct xs_lane *lane;	/* its watches' lane; NULL: the default one */
+};
+
+/*
+ * Give each device a watch lane of its own.  Off, every callback runs on
+ * "xenwatch" as in Linux; read as each device is created.
+ */
+static bool device_lanes = true;
+module_param(device_lanes, bool, 0644);
+MODULE_PARM_DESC(device_lanes,
+		 "Run each device's watch callbacks on a lane of its own");
+
 /* One allocation: the device, then its nodename, then its type. */
 static struct xenbus_device *xb_alloc_xendev(const char *type,
 					     const char *nodename)
@@ -1115,6 +1135,7 @@ static struct xenbus_device *xb_alloc_xendev(const char *type,
 	size_t nlen = strnlen(nodename, XENSTORE_ABS_PATH_MAX + 1);
 	size_t tlen = strnlen(type, XENSTORE_ABS_PATH_MAX + 1);
 	struct xenbus_device *xdev;
+	struct xb_dev *xbd;
 	char *p;
 
 	/* names come from the store, which never holds longer ones */
@@ -1123,12 +1144,13 @@ static struct xenbus_device *xb_alloc_xendev(const char *type,
 	nlen++;
 	tlen++;
 
-	xdev = kzalloc(size_add(sizeof(*xdev), size_add(nlen, tlen)),
-		       GFP_KERNEL);
-	if (!xdev)
+	xbd = kzalloc(size_add(sizeof(*xbd), size_add(nlen, tlen)),
+		      GFP_KERNEL);
+	if (!xbd)
 		return ERR_PTR(-ENOMEM);
 
-	p = (char *)(xdev + 1);
+	p = (char *)(xbd + 1);
+	xdev = &xbd->xdev;
 	xdev->nodename = memcpy(p, nodename, nlen);
 	xdev->devicetype = memcpy(p + nlen, type, tlen);
 	xdev->state = XenbusStateInitialising;
@@ -1140,9 +1162,25 @@ static struct xenbus_device *xb_alloc_xendev(const char *type,
 static void xb_release_xendev(struct device *dev)
 {
 	struct xenbus_device *xdev = to_xenbus_device(dev);
+	struct xb_dev *xbd = container_of(xdev, struct xb_dev, xdev);
 
+	xs_lane_put(xbd->lane);
 	kfree(xdev->otherend);
-	kfree(xdev);
+	kfree(xbd);
+}
+
+/**
+ * xenbus_dev_lane() - the lane a device's watches run on
+ * @dev: a device of either xenbus bus
+ *
+ * Return: the device's own lane, or NULL for the default lane (lanes
+ * turned off, none could be had, or a device the bus core did not make).
+ */
+struct xs_lane *xenbus_dev_lane(struct xenbus_device *dev)
+{
+	if (dev->dev.release != xb_release_xendev)
+		return NULL;
+	return container_of(dev, struct xb_dev, xdev)->lane;
 }
 
 /**
@@ -1177,6 +1215,8 @@ int xenbus_probe_node(struct xen_bus_type *bus, const char *type,
 	xdev->dev.bus = &bus->bus;
 	xdev->dev.release = xb_release_xendev;
 	device_initialize(&xdev->dev);
+	if (READ_ONCE(device_lanes))
+		container_of(xdev, struct xb_dev, xdev)->lane = xs_lane_create();
 
 	err = bus->get_bus_id(bus_id, xdev->nodename);
 	if (!err && strnlen(bus_id, XEN_BUS_ID_SIZE) == XEN_BUS_ID_SIZE)
@@ -1264,13 +1304,23 @@ static int xb_node_present(const char *dir, const char *node)
 	return 1;
 }
 
+/*
+ * Unregister every device at or below @prefix.  Runs on the default lane
+ * (a bus watch).  Each device's lane is closed first, outside the device
+ * lock: a callback of the device may itself take that lock (backends
+ * unregister their own device when the frontend goes), and removal waits
+ * for the device's callbacks.  Once the lane is quiet, the device may
+ * turn out to be unregistered already, by such a callback.
+ */
 static void xb_unregister_under(struct xen_bus_type *bus, const char *prefix)
 {
 	struct device *dev;
 
 	while ((dev = bus_find_device(&bus->bus, NULL, prefix,
 				      xb_match_under))) {
-		device_unregister(dev);
+		xs_lane_close(xenbus_dev_lane(to_xenbus_device(dev)));
+		if (device_is_registered(dev))
+			device_unregister(dev);
 		put_device(dev);
 	}
 }
@@ -1446,8 +1496,11 @@ static const struct attribute_group xb_stats_group = {
  * xenbus_dev_suspend() - PM freeze callback for xenbus devices
  * @dev: device being frozen
  *
- * Tells the driver.  A driver's failure is only logged: the domain is
- * suspended by the toolstack whether or not one device objects.
+ * Holds the device's watch callbacks until thaw or restore (they would
+ * otherwise race with the driver's suspend and resume, which on Linux's
+ * single "xenwatch" they never do), then tells the driver.  A driver's
+ * failure is only logged: the domain is suspended by the toolstack
+ * whether or not one device objects.
  *
  * Return: 0.
  */
@@ -1457,6 +1510,7 @@ int xenbus_dev_suspend(struct device *dev)
 	struct xenbus_driver *drv;
 	int err;
 
+	xs_lane_pause(xenbus_dev_lane(xdev));
 	if (!dev->driver)
 		return 0;
 	drv = to_xenbus_driver(dev->driver);
@@ -1470,18 +1524,10 @@ int xenbus_dev_suspend(struct device *dev)
 }
 EXPORT_SYMBOL_GPL(xenbus_dev_suspend);
 
-/**
- * xenbus_dev_resume() - PM restore callback for xenbus devices
- * @dev: device being restored, possibly in a new host
- *
- * The other end may have moved: re-reads it, restarts the device from
- * Initialising, lets the driver resume, and watches the (new) other end.
- *
- * Return: 0 or the first step's negative errno.
- */
-int xenbus_dev_resume(struct device *dev)
+/* Restart a device on a (possibly new) other end after a restore. */
+static int xb_resume(struct xenbus_device *xdev)
 {
-	struct xenbus_device *xdev = to_xenbus_device(dev);
+	struct device *dev = &xdev->dev;
 	struct xenbus_driver *drv;
 	int err;
 
@@ -1513,18 +1559,40 @@ int xenbus_dev_resume(struct device *dev)
 			 xdev->nodename, err);
 	return err;
 }
+
+/**
+ * xenbus_dev_resume() - PM restore callback for xenbus devices
+ * @dev: device being restored, possibly in a new host
+ *
+ * The other end may have moved: re-reads it, restarts the device from
+ * Initialising, lets the driver resume, and watches the (new) other end.
+ * Then the device's watch callbacks, held since the freeze, run again.
+ *
+ * Return: 0 or the first step's negative errno.
+ */
+int xenbus_dev_resume(struct device *dev)
+{
+	struct xenbus_device *xdev = to_xenbus_device(dev);
+	int err;
+
+	err = xb_resume(xdev);
+	xs_lane_unpause(xenbus_dev_lane(xdev));
+	return err;
+}
 EXPORT_SYMBOL_GPL(xenbus_dev_resume);
 
 /**
  * xenbus_dev_cancel() - PM thaw callback for xenbus devices
  * @dev: device whose suspend was cancelled
  *
- * Nothing to undo: suspend left the device connected to its other end.
+ * Suspend left the device connected to its other end: only its watch
+ * callbacks, held since the freeze, run again.
  *
  * Return: 0.
  */
 int xenbus_dev_cancel(struct device *dev)
 {
+	xs_lane_unpause(xenbus_dev_lane(to_xenbus_device(dev)));
 	return 0;
 }
 EXPORT_SYMBOL_GPL(xenbus_dev_cancel);

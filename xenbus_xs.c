@@ -11,23 +11,27 @@
  * Many requests may be in flight.  Each one is a refcounted struct xs_req
  * that carries its own copy of the body, gets a fresh wire req_id and
  * waits in a table until the reply with that id arrives, in any order.
- * Watch events are queued on a lane: a FIFO served by one thread that
- * runs one callback at a time.
+ * Watch events are queued on a lane: a FIFO that runs one callback at a
+ * time, in order.  Lanes run in parallel.  "xenwatch", a kthread, is the
+ * default lane; every xenbus_device has a lane of its own (a work item),
+ * which xenbus_watch_path() uses, so one device's slow callback holds up
+ * that device only.
  *
  * Lock order, outermost first:
  *
- *   xs_lane.run             a lane's thread holds it around each callback
+ *   (a callback running on a device lane: lockdep map xs_device_lane)
  *   xs_state.suspend_lock   xs_suspend() until xs_resume()/..._cancel()
  *   the suspend gate        a user count, waited for like a lock
  *   xs_state.watch_rwsem
  *   xs_watches.lock
  *   xs_reqs.xa, xs_gate.lock, xs_gate.tx    (leaves)
  *
- * The unregister barrier takes a lane's run mutex from outside the lane.
- * Its callers may hold their own locks while doing so (/dev/xen/xenbus's
- * msg_mutex, the frontend bus's probe path); that is safe as long as no
- * watch callback takes those locks, which none does.  The request path
+ * The unregister barrier waits for the callback of the one watch being
+ * unregistered, if it is running, and for nothing else; the request path
  * never waits for a lane: replies come from the transport thread.
+ * xs_lane_close() waits for whatever callback its lane is running, and
+ * is called by the bus core before it unregisters a device, never with
+ * the device's lock held.
  */
 
 #define pr_fmt(fmt) "xenbus: " fmt
@@ -50,6 +54,7 @@
 #include <linux/string.h>
 #include <linux/uio.h>
 #include <linux/wait.h>
+#include <linux/workqueue.h>
 #include <linux/xarray.h>
 #include <xen/xen.h>
 #include <xen/xenbus.h>
@@ -163,16 +168,33 @@ struct xs_watches;
 
 /*
  * A lane delivers watch events in the order they were queued, one
- * callback at a time, from its own thread.  Per-watch order and the
- * unregister barrier (xs_lane_barrier()) hold per lane.
+ * callback at a time.  The default lane is served by a kthread
+ * ("xenwatch"); a device lane by @work, which the workqueue never runs on
+ * two workers at once, so its order holds too.
+ *
+ * reg->lock protects @events, @running, @busy, @paused and @closed.
  */
 struct xs_lane {
-	struct xs_watches *reg;		/* whose @lock protects @events */
+	struct xs_watches *reg;
 	struct list_head events;	/* struct xs_event.link, oldest first */
+	struct xenbus_watch *running;	/* whose callback runs now, or NULL */
+	wait_queue_head_t idle_wq;	/* woken each time @running is cleared */
+
+	/* The default lane: */
 	wait_queue_head_t wq;		/* the lane's thread waits here */
-	struct mutex run;		/* held while a callback runs; outermost */
 	struct task_struct *task;	/* the thread that serves the lane */
+
+	/* Device lanes: */
+	struct workqueue_struct *workqueue;	/* NULL for the default lane */
+	struct work_struct work;
+	struct kref ref;		/* owner, each watch, a queued @work */
+	bool busy;			/* @work is queued or running */
+	bool paused;			/* xs_lane_pause(): events wait */
+	bool closed;			/* xs_lane_close(): no more callbacks */
+	struct lockdep_map dep_map;	/* "a callback of this lane runs" */
 };
+
+static struct lock_class_key xs_device_lane_key;
 
 /*
  * What we keep per registered watch: struct xenbus_watch is part of the
@@ -212,7 +234,7 @@ struct xs_watches {
 	unsigned int nr_queued;		/* events on all lanes */
 	unsigned long nr_dropped;	/* events refused for the global cap */
 	const unsigned int *max_queued;
-	struct xs_lane lane;		/* the only lane, "xenwatch" */
+	struct xs_lane lane;		/* the default lane, "xenwatch" */
 };
 
 static int xs_reboot_notify(struct notifier_block *nb, unsigned long code,
@@ -231,6 +253,7 @@ static struct xs_state {
 	struct rw_semaphore watch_rwsem;
 	struct xs_watches watches;
 	struct notifier_block reboot_nb;
+	struct workqueue_struct *lanes_wq;	/* device lanes run here */
 	bool started;			/* xs_init() has run */
 } xs = {
 	.reqs = {
@@ -252,8 +275,8 @@ static struct xs_state {
 		.lane = {
 			.reg = &xs.watches,
 			.events = LIST_HEAD_INIT(xs.watches.lane.events),
+			.idle_wq = __WAIT_QUEUE_HEAD_INITIALIZER(xs.watches.lane.idle_wq),
 			.wq = __WAIT_QUEUE_HEAD_INITIALIZER(xs.watches.lane.wq),
-			.run = __MUTEX_INITIALIZER(xs.watches.lane.run),
 		},
 	},
 	.reboot_nb = {
@@ -712,9 +735,47 @@ static struct xs_watch_rec *xs_watch_find_id(struct xs_watches *reg, u32 id)
 	return NULL;
 }
 
-/* Put @watch in the registry under a fresh token.  Events may come now. */
+static bool xs_lane_is_device(const struct xs_lane *lane)
+{
+	return lane->workqueue;
+}
+
+static void xs_lane_release(struct kref *ref)
+{
+	struct xs_lane *lane = container_of(ref, struct xs_lane, ref);
+
+	WARN_ON_ONCE(!list_empty(&lane->events));
+	kfree(lane);
+}
+
+/* References count only for device lanes; the default lane is static. */
+static void xs_lane_get(struct xs_lane *lane)
+{
+	if (xs_lane_is_device(lane))
+		kref_get(&lane->ref);
+}
+
+static void xs_lane_put_ref(struct xs_lane *lane)
+{
+	if (xs_lane_is_device(lane))
+		kref_put(&lane->ref, xs_lane_release);
+}
+
+static void xs_watch_rec_free(struct xs_watch_rec *rec)
+{
+	if (!rec)
+		return;
+	xs_lane_put_ref(rec->lane);
+	kfree(rec);
+}
+
+/*
+ * Put @watch in the registry under a fresh token, its events to run on
+ * @lane (the default lane if NULL).  Events may come now.
+ */
 static struct xs_watch_rec *xs_watch_add(struct xs_watches *reg,
-					 struct xenbus_watch *watch)
+					 struct xenbus_watch *watch,
+					 struct xs_lane *lane)
 {
 	struct xs_watch_rec *rec;
 	u32 id;
@@ -724,21 +785,13 @@ static struct xs_watch_rec *xs_watch_add(struct xs_watches *reg,
 		return ERR_PTR(-ENOMEM);
 	rec->watch = watch;
 	INIT_LIST_HEAD(&rec->events);
-	/*
-	 * Per-device lanes plug in here: pick the lane from the watch's
-	 * owner (a lane per xenbus_device, or per other-end domain) so that
-	 * one device's blocking callback stalls only its own lane.  Per-watch
-	 * order and the unregister barrier hold per lane, so nothing else
-	 * changes.  Until then every watch shares "xenwatch", like Linux,
-	 * because some drivers rely on their callbacks never running in
-	 * parallel.
-	 */
-	rec->lane = &reg->lane;
+	rec->lane = lane ?: &reg->lane;
+	xs_lane_get(rec->lane);
 
 	spin_lock(&reg->lock);
 	if (WARN_ON_ONCE(xs_watch_find(reg, watch))) {
 		spin_unlock(&reg->lock);
-		kfree(rec);
+		xs_watch_rec_free(rec);
 		return ERR_PTR(-EEXIST);
 	}
 	/* Bounded: every id skipped belongs to a registered watch. */
@@ -764,7 +817,8 @@ static void xs_event_free(struct xs_event *ev)
 /*
  * Take @watch out of the registry, so no event is queued for it any more,
  * and drop those still queued.  Returns its record (the caller frees it
- * after xs_lane_barrier()), or NULL if @watch was not registered.
+ * with xs_watch_rec_free() after xs_lane_barrier()), or NULL if @watch
+ * was not registered.
  */
 static struct xs_watch_rec *xs_watch_detach(struct xs_watches *reg,
 					    struct xenbus_watch *watch)
@@ -803,6 +857,20 @@ static struct xs_watch_rec *xs_watch_detach(struct xs_watches *reg,
  * current state, so nothing is lost.  That bounds each watch's queue by
  * the distinct paths under it; the global cap bounds the rest.
  */
+/* Get @lane to run its queued events. */
+static void xs_lane_kick(struct xs_lane *lane)
+{
+	lockdep_assert_held(&lane->reg->lock);
+	if (!xs_lane_is_device(lane)) {
+		wake_up(&lane->wq);
+	} else if (!lane->busy && !lane->paused) {
+		/* The work item holds a reference until it has run dry. */
+		lane->busy = true;
+		kref_get(&lane->ref);
+		queue_work(lane->workqueue, &lane->work);
+	}
+}
+
 /* How many of a watch's newest queued events a new one is compared with. */
 #define XS_COALESCE_WINDOW	32
 
@@ -833,6 +901,9 @@ static void xs_watch_event(struct xs_watches *reg, struct xb_msg *msg)
 	if (!rec)
 		goto unlock;	/* unregistered: stale events are normal */
 	watch = rec->watch;
+	lane = rec->lane;
+	if (lane->closed)
+		goto unlock;	/* its device is being removed */
 	if (watch->will_handle && !watch->will_handle(watch, path, token))
 		goto unlock;
 	/*
@@ -859,13 +930,12 @@ static void xs_watch_event(struct xs_watches *reg, struct xb_msg *msg)
 	ev->path = path;
 	ev->token = token;
 	ev->msg = msg;
-	lane = rec->lane;
 	list_add_tail(&ev->link, &lane->events);
 	list_add_tail(&ev->wlink, &rec->events);
 	watch->nr_pending++;
 	reg->nr_queued++;
+	xs_lane_kick(lane);
 	spin_unlock(&reg->lock);
-	wake_up(&lane->wq);
 	return;
 
 unlock:
@@ -877,34 +947,47 @@ drop:
 }
 
 /*
- * Run the oldest event of @lane.  Returns false if there was none.
+ * Run the oldest event of @lane.  Returns false if there was none; a
+ * device lane is then idle until xs_lane_kick().
  *
- * The run mutex is taken before the event is dequeued: an unregister
- * that gets the mutex after purging therefore knows that no event of
- * its watch is dequeued and still to run.
+ * The event leaves the queue and @running names its watch in one step
+ * under reg->lock, so an unregister that purged the queue and then finds
+ * @running naming another watch knows that its callback is over.
  */
 static bool xs_lane_run_one(struct xs_lane *lane)
 {
 	struct xs_watches *reg = lane->reg;
+	bool device = xs_lane_is_device(lane);
 	struct xs_event *ev;
 
-	mutex_lock(&lane->run);
 	spin_lock(&reg->lock);
 	ev = list_first_entry_or_null(&lane->events, struct xs_event, link);
+	if (ev && device && lane->paused)
+		ev = NULL;	/* xs_lane_unpause() kicks the lane again */
 	if (ev) {
 		list_del(&ev->link);
 		list_del(&ev->wlink);
 		ev->watch->nr_pending--;
 		reg->nr_queued--;
+		lane->running = ev->watch;
+	} else {
+		lane->busy = false;
 	}
 	spin_unlock(&reg->lock);
-	/* The callback may unregister and free its watch: not used after. */
-	if (ev)
-		ev->watch->callback(ev->watch, ev->path, ev->token);
-	mutex_unlock(&lane->run);
-
 	if (!ev)
 		return false;
+
+	/* The callback may unregister and free its watch: not used after. */
+	if (device)
+		lock_map_acquire(&lane->dep_map);
+	ev->watch->callback(ev->watch, ev->path, ev->token);
+	if (device)
+		lock_map_release(&lane->dep_map);
+
+	spin_lock(&reg->lock);
+	lane->running = NULL;
+	spin_unlock(&reg->lock);
+	wake_up_all(&lane->idle_wq);
 	xs_event_free(ev);
 	return true;
 }
@@ -925,16 +1008,169 @@ static int xs_lane_thread(void *data)
 	}
 }
 
-/*
- * Wait until no callback of @lane is running, unless we are that
- * callback (unregistering from inside a callback is allowed).
- */
-static void xs_lane_barrier(struct xs_lane *lane)
+static void xs_lane_work(struct work_struct *work)
 {
-	if (current == READ_ONCE(lane->task))
+	struct xs_lane *lane = container_of(work, struct xs_lane, work);
+
+	while (xs_lane_run_one(lane))
+		cond_resched();
+	/* May free the lane: its device may have gone in the last callback. */
+	kref_put(&lane->ref, xs_lane_release);
+}
+
+/* Is the caller a callback that @lane is running? */
+static bool xs_lane_is_current(struct xs_lane *lane)
+{
+	if (xs_lane_is_device(lane))
+		return current_work() == &lane->work;
+	return current == READ_ONCE(lane->task);
+}
+
+/*
+ * The unregister barrier: wait until the callback of @watch, detached
+ * already, is not running, unless we are that callback (unregistering
+ * from inside one's own callback is allowed).  Other callbacks of the
+ * lane are not waited for, so a callback may unregister another lane's
+ * watch without deadlocking against that lane.
+ */
+static void xs_lane_barrier(struct xs_lane *lane, struct xenbus_watch *watch)
+{
+	if (xs_lane_is_current(lane))
 		return;
-	mutex_lock(&lane->run);
-	mutex_unlock(&lane->run);
+	wait_event(lane->idle_wq, READ_ONCE(lane->running) != watch);
+}
+
+static void xs_lane_init_device(struct xs_lane *lane, struct xs_watches *reg,
+				struct workqueue_struct *wq)
+{
+	lane->reg = reg;
+	INIT_LIST_HEAD(&lane->events);
+	init_waitqueue_head(&lane->idle_wq);
+	init_waitqueue_head(&lane->wq);
+	lane->workqueue = wq;
+	INIT_WORK(&lane->work, xs_lane_work);
+	kref_init(&lane->ref);
+	lockdep_init_map(&lane->dep_map, "xs_device_lane", &xs_device_lane_key,
+			 0);
+}
+
+/*
+ * Stop @lane for good: drop what is queued, refuse new events, and wait
+ * for the callback it is running (unless called from it).
+ */
+static void xs_lane_do_close(struct xs_lane *lane)
+{
+	struct xs_watches *reg = lane->reg;
+	struct xs_event *ev, *tmp;
+	LIST_HEAD(purged);
+
+	spin_lock(&reg->lock);
+	lane->closed = true;
+	list_for_each_entry_safe(ev, tmp, &lane->events, link) {
+		list_del(&ev->wlink);
+		list_move_tail(&ev->link, &purged);
+		ev->watch->nr_pending--;
+		reg->nr_queued--;
+	}
+	spin_unlock(&reg->lock);
+	list_for_each_entry_safe(ev, tmp, &purged, link)
+		xs_event_free(ev);
+
+	if (xs_lane_is_current(lane))
+		return;
+	lock_map_acquire(&lane->dep_map);
+	lock_map_release(&lane->dep_map);
+	wait_event(lane->idle_wq, !READ_ONCE(lane->running));
+}
+
+/**
+ * xs_lane_create() - a new device lane
+ *
+ * Return: the lane, holding one reference for the caller, or NULL when
+ * there is none to be had (no memory, or no workqueue for lanes); the
+ * caller's watches then run on the default lane, as in Linux.
+ */
+struct xs_lane *xs_lane_create(void)
+{
+	struct xs_lane *lane;
+
+	if (!xs.lanes_wq)
+		return NULL;
+	lane = kzalloc(sizeof(*lane), GFP_KERNEL);
+	if (lane)
+		xs_lane_init_device(lane, &xs.watches, xs.lanes_wq);
+	return lane;
+}
+
+/**
+ * xs_lane_close() - stop a device lane before its device goes
+ * @lane: the lane, or NULL (nothing to do)
+ *
+ * Drops its queued events and every later one, and waits for the
+ * callback it is running.  The bus core calls it before unregistering a
+ * device, without the device's lock, so that the device's removal never
+ * waits (through the unregister barrier) for a callback that wants the
+ * lock the removal holds.
+ *
+ * Context: process context; sleeps.
+ */
+void xs_lane_close(struct xs_lane *lane)
+{
+	if (lane)
+		xs_lane_do_close(lane);
+}
+
+/**
+ * xs_lane_pause() - hold a device lane's callbacks
+ * @lane: the lane, or NULL (nothing to do)
+ *
+ * Waits for the callback the lane is running, unless called from it;
+ * events keep being queued but no callback runs until xs_lane_unpause().
+ * The bus core pauses a device's lane from its PM freeze to its thaw or
+ * restore, so that, as on a single "xenwatch", the driver never sees a
+ * state change while it suspends or resumes.
+ *
+ * Context: process context; sleeps.
+ */
+void xs_lane_pause(struct xs_lane *lane)
+{
+	if (!lane)
+		return;
+	spin_lock(&lane->reg->lock);
+	lane->paused = true;
+	spin_unlock(&lane->reg->lock);
+	if (xs_lane_is_current(lane))
+		return;
+	lock_map_acquire(&lane->dep_map);
+	lock_map_release(&lane->dep_map);
+	wait_event(lane->idle_wq, !READ_ONCE(lane->running));
+}
+
+/**
+ * xs_lane_unpause() - let a paused device lane run again
+ * @lane: the lane, or NULL (nothing to do)
+ */
+void xs_lane_unpause(struct xs_lane *lane)
+{
+	if (!lane)
+		return;
+	spin_lock(&lane->reg->lock);
+	lane->paused = false;
+	if (!list_empty(&lane->events))
+		xs_lane_kick(lane);
+	spin_unlock(&lane->reg->lock);
+}
+
+/**
+ * xs_lane_put() - drop the owner's reference to a device lane
+ * @lane: the lane, or NULL
+ *
+ * The lane goes once no watch is registered on it and it has run dry.
+ */
+void xs_lane_put(struct xs_lane *lane)
+{
+	if (lane)
+		xs_lane_put_ref(lane);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1543,7 +1779,8 @@ static void xs_unwatch_detached(const char *node, const char *token)
 	xs_req_put(req);
 }
 
-static int xs_register(struct xenbus_watch *watch, bool killable)
+static int xs_register(struct xenbus_watch *watch, struct xs_lane *lane,
+		       bool killable)
 {
 	struct xs_watch_rec *rec;
 	int err;
@@ -1562,7 +1799,7 @@ static int xs_register(struct xenbus_watch *watch, bool killable)
 		return -EINTR;
 	}
 
-	rec = xs_watch_add(&xs.watches, watch);
+	rec = xs_watch_add(&xs.watches, watch, lane);
 	if (IS_ERR(rec)) {
 		err = PTR_ERR(rec);
 		rec = NULL;
@@ -1578,8 +1815,8 @@ static int xs_register(struct xenbus_watch *watch, bool killable)
 	xs_gate_exit(&xs.gate);
 
 	if (err && rec) {
-		xs_lane_barrier(rec->lane);
-		kfree(rec);
+		xs_lane_barrier(rec->lane, watch);
+		xs_watch_rec_free(rec);
 	}
 	return err;
 }
@@ -1589,18 +1826,34 @@ static int xs_register(struct xenbus_watch *watch, bool killable)
  * @watch: the watch; node and callback must be set, will_handle may be
  *
  * xenstored fires a new watch once at once.  The callback runs in process
- * context, never concurrently with another callback; it holds none of the
- * caller's locks, but the delivery lane is busy while it runs, so it must
- * not wait for another watch's callback to finish.
+ * context on the default lane ("xenwatch"), never concurrently with
+ * another callback of that lane; it holds none of the caller's locks, but
+ * the lane is busy while it runs, so it must not wait for another
+ * callback of the lane to finish.  Watches that xenbus_watch_path()
+ * registers for a device run on that device's lane instead, in parallel
+ * with other lanes.
  *
  * Context: process context; sleeps until xenstored answers.
  * Return: 0 or -errno (the watch is then not registered).
  */
 int register_xenbus_watch(struct xenbus_watch *watch)
 {
-	return xs_register(watch, false);
+	return xs_register(watch, NULL, false);
 }
 EXPORT_SYMBOL_GPL(register_xenbus_watch);
+
+/**
+ * xs_register_watch_on() - register_xenbus_watch() onto a given lane
+ * @watch: the watch, as for register_xenbus_watch()
+ * @lane: the lane its callbacks run on; NULL for the default lane
+ *
+ * Context: process context; sleeps until xenstored answers.
+ * Return: 0 or -errno (the watch is then not registered).
+ */
+int xs_register_watch_on(struct xenbus_watch *watch, struct xs_lane *lane)
+{
+	return xs_register(watch, lane, false);
+}
 
 /**
  * xs_register_watch_killable() - register_xenbus_watch() for user space
@@ -1612,7 +1865,7 @@ EXPORT_SYMBOL_GPL(register_xenbus_watch);
  */
 int xs_register_watch_killable(struct xenbus_watch *watch)
 {
-	return xs_register(watch, true);
+	return xs_register(watch, NULL, true);
 }
 
 /**
@@ -1651,8 +1904,8 @@ void unregister_xenbus_watch(struct xenbus_watch *watch)
 
 	if (!rec)
 		return;
-	xs_lane_barrier(rec->lane);
-	kfree(rec);
+	xs_lane_barrier(rec->lane, watch);
+	xs_watch_rec_free(rec);
 }
 EXPORT_SYMBOL_GPL(unregister_xenbus_watch);
 
@@ -1851,8 +2104,8 @@ static void xs_drop_stale_watches(void)
 /**
  * xs_init() - start the request layer on an initialised store
  *
- * Starts the transport and the "xenwatch" thread, then drops watches a
- * previous kernel may have left.
+ * Starts the transport, the "xenwatch" thread and the workqueue of the
+ * device lanes, then drops watches a previous kernel may have left.
  *
  * Context: process context, once.
  * Return: 0 or -errno.
@@ -1873,6 +2126,15 @@ int xs_init(void)
 		unregister_reboot_notifier(&xs.reboot_nb);
 		return err;
 	}
+	/*
+	 * Without it devices share the default lane, as in Linux: slower to
+	 * recover from a stuck callback, not wrong.  Reclaim-safe, as the
+	 * "xenwatch" kthread is: a lane may be what writeback waits for.
+	 */
+	xs.lanes_wq = alloc_workqueue("xenbus_lanes",
+				      WQ_UNBOUND | WQ_MEM_RECLAIM, 0);
+	if (!xs.lanes_wq)
+		pr_warn("no workqueue for device lanes: sharing xenwatch\n");
 	task = kthread_run(xs_lane_thread, &xs.watches.lane, "xenwatch");
 	if (IS_ERR(task))
 		return PTR_ERR(task);	/* the transport cannot be stopped */

@@ -156,7 +156,7 @@ static void alloc_xendev_copies_names_into_one_block(struct kunit *test)
 	char *end;
 
 	KUNIT_ASSERT_FALSE(test, IS_ERR(xdev));
-	end = (char *)(xdev + 1);
+	end = (char *)(container_of(xdev, struct xb_dev, xdev) + 1);
 	KUNIT_EXPECT_STREQ(test, xdev->nodename, "device/vbd/51712");
 	KUNIT_EXPECT_STREQ(test, xdev->devicetype, "vbd");
 	KUNIT_EXPECT_PTR_EQ(test, xdev->nodename, (const char *)end);

@@ -10,6 +10,8 @@
 #include <kunit/test.h>
 #include <linux/atomic.h>
 #include <linux/completion.h>
+#include <linux/delay.h>
+#include <linux/jiffies.h>
 #include <linux/kthread.h>
 
 /* A message as the transport would hand it over: ownership passes. */
@@ -537,10 +539,17 @@ struct xs_test_watch {
 	int finished_seq;
 };
 
+/* Device-lane cases: dw[0] and dw[1] on lane[0], dw[2] on lane[1]. */
+#define XS_TEST_DEV_WATCHES	3
+
 struct xs_test_watches {
 	struct xs_watches reg;
 	unsigned int cap;
-	struct xs_test_watch w[XS_TEST_WATCHES];
+	struct xs_test_watch w[XS_TEST_WATCHES];	/* default lane */
+	struct xs_test_watch dw[XS_TEST_DEV_WATCHES];	/* device lanes */
+	struct xs_lane *lane[2];
+	struct workqueue_struct *wq;
+	spinlock_t log_lock;		/* lanes log in parallel */
 	char log[16][32];		/* "<watch>:<path>" per callback */
 	unsigned int nr_log;
 	atomic_t seq;
@@ -553,19 +562,21 @@ static void xs_test_watch_cb(struct xenbus_watch *watch, const char *path,
 						watch);
 	struct xs_test_watches *t = tw->t;
 
+	spin_lock(&t->log_lock);
 	if (t->nr_log < ARRAY_SIZE(t->log))
 		snprintf(t->log[t->nr_log++], sizeof(t->log[0]), "%u:%s",
 			 tw->idx, path);
+	spin_unlock(&t->log_lock);
+	complete(&tw->entered);
 	if (tw->block) {
-		complete(&tw->entered);
 		wait_for_completion(&tw->release);
 		tw->finished_seq = atomic_inc_return(&t->seq);
 	}
 	if (tw->unregister_self) {
 		struct xs_watch_rec *rec = xs_watch_detach(&t->reg, watch);
 
-		xs_lane_barrier(rec->lane);
-		kfree(rec);
+		xs_lane_barrier(rec->lane, watch);
+		xs_watch_rec_free(rec);
 		tw->rec = NULL;
 	}
 }
@@ -623,7 +634,8 @@ static int xs_watch_test_init(struct kunit *test)
 	t->reg.lane.reg = &t->reg;
 	INIT_LIST_HEAD(&t->reg.lane.events);
 	init_waitqueue_head(&t->reg.lane.wq);
-	mutex_init(&t->reg.lane.run);
+	init_waitqueue_head(&t->reg.lane.idle_wq);
+	spin_lock_init(&t->log_lock);
 	atomic_set(&t->seq, 0);
 	test->priv = t;
 
@@ -636,7 +648,7 @@ static int xs_watch_test_init(struct kunit *test)
 		tw->watch.callback = xs_test_watch_cb;
 		init_completion(&tw->entered);
 		init_completion(&tw->release);
-		tw->rec = xs_watch_add(&t->reg, &tw->watch);
+		tw->rec = xs_watch_add(&t->reg, &tw->watch, NULL);
 		if (IS_ERR(tw->rec)) {
 			int err = PTR_ERR(tw->rec);
 
@@ -654,10 +666,17 @@ static void xs_watch_test_exit(struct kunit *test)
 
 	if (!t)
 		return;
+	/* Cases release what they block: this waits for the lanes to run dry. */
+	if (t->wq)
+		destroy_workqueue(t->wq);
 	for (i = 0; i < XS_TEST_WATCHES; i++)
 		if (t->w[i].rec)
-			kfree(xs_watch_detach(&t->reg, &t->w[i].watch));
-	mutex_destroy(&t->reg.lane.run);
+			xs_watch_rec_free(xs_watch_detach(&t->reg, &t->w[i].watch));
+	for (i = 0; i < XS_TEST_DEV_WATCHES; i++)
+		if (t->dw[i].rec)
+			xs_watch_rec_free(xs_watch_detach(&t->reg, &t->dw[i].watch));
+	xs_lane_put(t->lane[0]);
+	xs_lane_put(t->lane[1]);
 }
 
 static void xs_watch_test_tokens_are_opaque_ids(struct kunit *test)
@@ -674,8 +693,8 @@ static void xs_watch_test_tokens_are_opaque_ids(struct kunit *test)
 
 	/* Ids wrap, skipping 0 and those still in use (1 and 2). */
 	t->reg.next_id = U32_MAX;
-	rec[0] = xs_watch_add(&t->reg, &extra[0]);
-	rec[1] = xs_watch_add(&t->reg, &extra[1]);
+	rec[0] = xs_watch_add(&t->reg, &extra[0], NULL);
+	rec[1] = xs_watch_add(&t->reg, &extra[1], NULL);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(rec[0]));
 	KUNIT_ASSERT_FALSE(test, IS_ERR(rec[1]));
 	KUNIT_EXPECT_STREQ(test, rec[0]->token, "Wffffffff");
@@ -817,8 +836,8 @@ static void xs_watch_test_unregister_drops_queued_events(struct kunit *test)
 
 	rec = xs_watch_detach(&t->reg, &t->w[0].watch);
 	KUNIT_EXPECT_PTR_EQ(test, rec, t->w[0].rec);
-	xs_lane_barrier(&t->reg.lane);
-	kfree(rec);
+	xs_lane_barrier(&t->reg.lane, &t->w[0].watch);
+	xs_watch_rec_free(rec);
 	t->w[0].rec = NULL;
 	KUNIT_EXPECT_EQ(test, t->w[0].watch.nr_pending, 0U);
 	KUNIT_EXPECT_EQ(test, t->reg.nr_queued, 1U);
@@ -853,9 +872,9 @@ static int xs_test_unregister_fn(void *data)
 	struct xs_watch_rec *rec;
 
 	rec = xs_watch_detach(&th->t->reg, &th->t->w[0].watch);
-	xs_lane_barrier(&th->t->reg.lane);
+	xs_lane_barrier(&th->t->reg.lane, &th->t->w[0].watch);
 	th->seq = atomic_inc_return(&th->t->seq);
-	kfree(rec);
+	xs_watch_rec_free(rec);
 	complete(&th->done);
 	return 0;
 }
@@ -926,6 +945,294 @@ static void xs_watch_test_unregister_from_own_callback(struct kunit *test)
 	t->reg.lane.task = NULL;
 }
 
+/* ---- device lanes ---------------------------------------------------- */
+
+/* Two device lanes on a workqueue of the case's own, and their watches. */
+static void xs_test_lanes_setup(struct kunit *test, struct xs_test_watches *t)
+{
+	unsigned int i;
+
+	t->wq = alloc_workqueue("xs_test_lanes", WQ_UNBOUND, 0);
+	KUNIT_ASSERT_NOT_NULL(test, t->wq);
+	for (i = 0; i < 2; i++) {
+		t->lane[i] = kzalloc(sizeof(*t->lane[i]), GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, t->lane[i]);
+		xs_lane_init_device(t->lane[i], &t->reg, t->wq);
+	}
+	for (i = 0; i < XS_TEST_DEV_WATCHES; i++) {
+		struct xs_test_watch *tw = &t->dw[i];
+
+		tw->t = t;
+		tw->idx = 10 + i;
+		tw->watch.node = "backend/vbd/1/51712/state";
+		tw->watch.callback = xs_test_watch_cb;
+		init_completion(&tw->entered);
+		init_completion(&tw->release);
+		tw->rec = xs_watch_add(&t->reg, &tw->watch,
+				       t->lane[i < 2 ? 0 : 1]);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(tw->rec));
+	}
+}
+
+static void xs_test_event_dw(struct kunit *test, struct xs_test_watches *t,
+			     unsigned int i, const char *path)
+{
+	xs_test_event(test, t, path, t->dw[i].rec->token);
+}
+
+static bool xs_test_entered(struct xs_test_watch *tw)
+{
+	return wait_for_completion_timeout(&tw->entered, 10 * HZ) > 0;
+}
+
+static void xs_lane_test_device_lane_runs_while_default_lane_blocked(struct kunit *test)
+{
+	struct xs_test_watches *t = test->priv;
+	struct xs_test_watch *tw = &t->w[0];
+	struct xs_test_thread *run;
+	struct task_struct *task;
+
+	xs_test_lanes_setup(test, t);
+	run = kunit_kzalloc(test, sizeof(*run), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, run);
+	run->t = t;
+	init_completion(&run->done);
+
+	tw->block = true;
+	xs_test_event_for(test, t, 0, "slow");
+	task = kthread_run(xs_test_runner_fn, run, "xs-test-lane");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(task));
+	KUNIT_EXPECT_TRUE(test, xs_test_entered(tw));
+
+	/* "xenwatch" is stuck in a callback; a device's lane is not. */
+	xs_test_event_dw(test, t, 2, "quick");
+	KUNIT_EXPECT_TRUE(test, xs_test_entered(&t->dw[2]));
+	KUNIT_EXPECT_FALSE(test, completion_done(&run->done));
+
+	complete(&tw->release);
+	KUNIT_EXPECT_GT(test, wait_for_completion_timeout(&run->done, 10 * HZ), 0UL);
+}
+
+static void xs_lane_test_blocked_device_lane_does_not_hold_another(struct kunit *test)
+{
+	struct xs_test_watches *t = test->priv;
+
+	xs_test_lanes_setup(test, t);
+	t->dw[0].block = true;
+	xs_test_event_dw(test, t, 0, "slow");
+	KUNIT_ASSERT_TRUE(test, xs_test_entered(&t->dw[0]));
+
+	xs_test_event_dw(test, t, 2, "quick");
+	KUNIT_EXPECT_TRUE(test, xs_test_entered(&t->dw[2]));
+	/* ... while the other lane's callback is still blocked. */
+	KUNIT_EXPECT_EQ(test, t->dw[0].finished_seq, 0);
+
+	complete(&t->dw[0].release);
+	flush_workqueue(t->wq);
+	KUNIT_EXPECT_GT(test, t->dw[0].finished_seq, 0);
+}
+
+static void xs_lane_test_device_lane_keeps_event_order(struct kunit *test)
+{
+	struct xs_test_watches *t = test->priv;
+
+	xs_test_lanes_setup(test, t);
+	xs_test_event_dw(test, t, 0, "a");
+	xs_test_event_dw(test, t, 1, "x");
+	xs_test_event_dw(test, t, 0, "b");
+	xs_test_event_dw(test, t, 1, "y");
+	flush_workqueue(t->wq);
+
+	KUNIT_ASSERT_EQ(test, t->nr_log, 4U);
+	KUNIT_EXPECT_STREQ(test, t->log[0], "10:a");
+	KUNIT_EXPECT_STREQ(test, t->log[1], "11:x");
+	KUNIT_EXPECT_STREQ(test, t->log[2], "10:b");
+	KUNIT_EXPECT_STREQ(test, t->log[3], "11:y");
+	KUNIT_EXPECT_EQ(test, t->reg.nr_queued, 0U);
+	/* Idle again: the owner and the two watches hold the lane. */
+	KUNIT_EXPECT_FALSE(test, t->lane[0]->busy);
+	KUNIT_EXPECT_EQ(test, kref_read(&t->lane[0]->ref), 3U);
+}
+
+struct xs_test_lane_closer {
+	struct xs_lane *lane;
+	struct completion done;
+};
+
+static int xs_test_lane_close_fn(void *data)
+{
+	struct xs_test_lane_closer *c = data;
+
+	xs_lane_close(c->lane);
+	complete(&c->done);
+	return 0;
+}
+
+static void xs_lane_test_close_drops_events_and_waits_for_callback(struct kunit *test)
+{
+	struct xs_test_watches *t = test->priv;
+	struct xs_test_lane_closer *c;
+	struct task_struct *task;
+	unsigned long deadline;
+
+	xs_test_lanes_setup(test, t);
+	c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	c->lane = t->lane[0];
+	init_completion(&c->done);
+
+	t->dw[0].block = true;
+	xs_test_event_dw(test, t, 0, "running");
+	KUNIT_ASSERT_TRUE(test, xs_test_entered(&t->dw[0]));
+	xs_test_event_dw(test, t, 1, "queued");
+	KUNIT_EXPECT_EQ(test, t->dw[1].watch.nr_pending, 1U);
+
+	task = kthread_run(xs_test_lane_close_fn, c, "xs-test-close");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(task));
+	deadline = jiffies + 10 * HZ;
+	while (!READ_ONCE(t->lane[0]->closed) && time_before(jiffies, deadline))
+		msleep(20);
+	KUNIT_EXPECT_TRUE(test, READ_ONCE(t->lane[0]->closed));
+
+	/* Purged at once, and later events are refused. */
+	KUNIT_EXPECT_EQ(test, t->dw[1].watch.nr_pending, 0U);
+	xs_test_event_dw(test, t, 1, "late");
+	KUNIT_EXPECT_EQ(test, t->reg.nr_queued, 0U);
+	/* The close waits for the running callback. */
+	KUNIT_EXPECT_EQ(test, wait_for_completion_timeout(&c->done, HZ / 5), 0UL);
+
+	complete(&t->dw[0].release);
+	KUNIT_EXPECT_GT(test, wait_for_completion_timeout(&c->done, 10 * HZ), 0UL);
+	flush_workqueue(t->wq);
+	KUNIT_ASSERT_EQ(test, t->nr_log, 1U);
+	KUNIT_EXPECT_STREQ(test, t->log[0], "10:running");
+}
+
+static void xs_lane_test_unregister_from_own_device_callback(struct kunit *test)
+{
+	struct xs_test_watches *t = test->priv;
+
+	xs_test_lanes_setup(test, t);
+	t->dw[0].unregister_self = true;
+	xs_test_event_dw(test, t, 0, "a");
+	xs_test_event_dw(test, t, 0, "b");
+	/* The barrier sees its own lane's work: no self-deadlock. */
+	KUNIT_EXPECT_TRUE(test, xs_test_entered(&t->dw[0]));
+	flush_workqueue(t->wq);
+
+	KUNIT_EXPECT_NULL(test, t->dw[0].rec);
+	KUNIT_ASSERT_EQ(test, t->nr_log, 1U);
+	KUNIT_EXPECT_STREQ(test, t->log[0], "10:a");
+	KUNIT_EXPECT_EQ(test, kref_read(&t->lane[0]->ref), 2U);
+}
+
+struct xs_test_unreg {
+	struct xs_test_watches *t;
+	struct xs_test_watch *tw;
+	struct completion done;
+};
+
+static int xs_test_unreg_dw_fn(void *data)
+{
+	struct xs_test_unreg *u = data;
+	struct xs_watch_rec *rec;
+
+	rec = xs_watch_detach(&u->t->reg, &u->tw->watch);
+	xs_lane_barrier(rec->lane, &u->tw->watch);
+	xs_watch_rec_free(rec);
+	u->tw->rec = NULL;
+	complete(&u->done);
+	return 0;
+}
+
+static void xs_lane_test_barrier_waits_only_for_its_own_watch(struct kunit *test)
+{
+	struct xs_test_watches *t = test->priv;
+	struct xs_test_unreg *other, *self;
+	struct task_struct *task;
+
+	xs_test_lanes_setup(test, t);
+	other = kunit_kzalloc(test, sizeof(*other), GFP_KERNEL);
+	self = kunit_kzalloc(test, sizeof(*self), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, other);
+	KUNIT_ASSERT_NOT_NULL(test, self);
+	*other = (struct xs_test_unreg){ .t = t, .tw = &t->dw[1] };
+	*self = (struct xs_test_unreg){ .t = t, .tw = &t->dw[0] };
+	init_completion(&other->done);
+	init_completion(&self->done);
+
+	t->dw[0].block = true;
+	xs_test_event_dw(test, t, 0, "a");
+	KUNIT_ASSERT_TRUE(test, xs_test_entered(&t->dw[0]));
+
+	/* Same lane, but its callback is not the one running. */
+	task = kthread_run(xs_test_unreg_dw_fn, other, "xs-test-unreg1");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(task));
+	KUNIT_EXPECT_GT(test, wait_for_completion_timeout(&other->done, 10 * HZ), 0UL);
+
+	/* The running one's unregister waits for it. */
+	task = kthread_run(xs_test_unreg_dw_fn, self, "xs-test-unreg0");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(task));
+	KUNIT_EXPECT_EQ(test, wait_for_completion_timeout(&self->done, HZ / 5), 0UL);
+	complete(&t->dw[0].release);
+	KUNIT_EXPECT_GT(test, wait_for_completion_timeout(&self->done, 10 * HZ), 0UL);
+	KUNIT_EXPECT_GT(test, t->dw[0].finished_seq, 0);
+}
+
+static void xs_lane_test_paused_lane_holds_events_until_unpaused(struct kunit *test)
+{
+	struct xs_test_watches *t = test->priv;
+
+	xs_test_lanes_setup(test, t);
+	xs_lane_pause(t->lane[0]);
+	xs_test_event_dw(test, t, 0, "a");
+	xs_test_event_dw(test, t, 1, "b");
+	xs_test_event_dw(test, t, 2, "other");	/* lane 1 is not paused */
+	flush_workqueue(t->wq);
+	KUNIT_ASSERT_EQ(test, t->nr_log, 1U);
+	KUNIT_EXPECT_STREQ(test, t->log[0], "12:other");
+	KUNIT_EXPECT_EQ(test, t->dw[0].watch.nr_pending, 1U);
+
+	xs_lane_unpause(t->lane[0]);
+	flush_workqueue(t->wq);
+	KUNIT_ASSERT_EQ(test, t->nr_log, 3U);
+	KUNIT_EXPECT_STREQ(test, t->log[1], "10:a");
+	KUNIT_EXPECT_STREQ(test, t->log[2], "11:b");
+	KUNIT_EXPECT_EQ(test, t->reg.nr_queued, 0U);
+}
+
+static int xs_test_lane_pause_fn(void *data)
+{
+	struct xs_test_lane_closer *c = data;
+
+	xs_lane_pause(c->lane);
+	complete(&c->done);
+	return 0;
+}
+
+static void xs_lane_test_pause_waits_for_running_callback(struct kunit *test)
+{
+	struct xs_test_watches *t = test->priv;
+	struct xs_test_lane_closer *c;
+	struct task_struct *task;
+
+	xs_test_lanes_setup(test, t);
+	c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	c->lane = t->lane[0];
+	init_completion(&c->done);
+
+	t->dw[0].block = true;
+	xs_test_event_dw(test, t, 0, "a");
+	KUNIT_ASSERT_TRUE(test, xs_test_entered(&t->dw[0]));
+	task = kthread_run(xs_test_lane_pause_fn, c, "xs-test-pause");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(task));
+	KUNIT_EXPECT_EQ(test, wait_for_completion_timeout(&c->done, HZ / 5), 0UL);
+	complete(&t->dw[0].release);
+	KUNIT_EXPECT_GT(test, wait_for_completion_timeout(&c->done, 10 * HZ), 0UL);
+	xs_lane_unpause(t->lane[0]);
+}
+
 static struct kunit_case xs_watch_test_cases[] = {
 	KUNIT_CASE(xs_watch_test_tokens_are_opaque_ids),
 	KUNIT_CASE(xs_watch_test_events_run_in_queue_order),
@@ -937,6 +1244,14 @@ static struct kunit_case xs_watch_test_cases[] = {
 	KUNIT_CASE(xs_watch_test_unregister_drops_queued_events),
 	KUNIT_CASE(xs_watch_test_unregister_waits_for_running_callback),
 	KUNIT_CASE(xs_watch_test_unregister_from_own_callback),
+	KUNIT_CASE(xs_lane_test_device_lane_runs_while_default_lane_blocked),
+	KUNIT_CASE(xs_lane_test_blocked_device_lane_does_not_hold_another),
+	KUNIT_CASE(xs_lane_test_device_lane_keeps_event_order),
+	KUNIT_CASE(xs_lane_test_close_drops_events_and_waits_for_callback),
+	KUNIT_CASE(xs_lane_test_unregister_from_own_device_callback),
+	KUNIT_CASE(xs_lane_test_barrier_waits_only_for_its_own_watch),
+	KUNIT_CASE(xs_lane_test_paused_lane_holds_events_until_unpaused),
+	KUNIT_CASE(xs_lane_test_pause_waits_for_running_callback),
 	{}
 };
 
