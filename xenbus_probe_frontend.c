@@ -42,11 +42,13 @@
 
 /*
  * Boot wait: every connecting device may hold boot for FE_WAIT_ANY_SECS,
- * essential ones (not ->not_essential) for FE_WAIT_ESSENTIAL_SECS in all.
- * The console shows the seconds left every FE_WAIT_TICK_SECS.
+ * essential ones (not ->not_essential) for FE_WAIT_ESSENTIAL_SECS in all,
+ * counted from the start of the wait as Linux 6.12 counts them (so 270 s,
+ * not 30 + 270; seen on stock in the lab).  The console shows the seconds
+ * left of the current limit every FE_WAIT_TICK_SECS.
  */
 #define FE_WAIT_ANY_SECS	30
-#define FE_WAIT_ESSENTIAL_SECS	300
+#define FE_WAIT_ESSENTIAL_SECS	270
 #define FE_WAIT_TICK_SECS	5
 #define FE_WAIT_POLL		(HZ / 10)
 
@@ -122,13 +124,16 @@ static unsigned int fe_wait_limit(bool essential)
 
 /*
  * The countdown printed at the tick @elapsed seconds into the wait: the
- * seconds that boot may still be held, which depends on whether an
- * essential device is among those connecting.  -1: nothing to print.
+ * seconds left of the limit in force, FE_WAIT_ANY_SECS for the first
+ * ones whatever is connecting, then FE_WAIT_ESSENTIAL_SECS while an
+ * essential device is.  -1: nothing to print.
  */
 static int fe_wait_countdown(unsigned int elapsed, bool essential)
 {
-	unsigned int limit = fe_wait_limit(essential);
+	unsigned int limit = FE_WAIT_ANY_SECS;
 
+	if (elapsed > FE_WAIT_ANY_SECS && essential)
+		limit = FE_WAIT_ESSENTIAL_SECS;
 	if (!elapsed || elapsed % FE_WAIT_TICK_SECS || elapsed > limit)
 		return -1;
 	return limit - elapsed;
@@ -257,8 +262,15 @@ static int fe_restore(struct device *dev)
 static bool fe_close_begin(struct xenbus_device *xdev,
 			   unsigned long *deadline)
 {
-	if (READ_ONCE(xdev->state) != XenbusStateConnected)
+	enum xenbus_state state = READ_ONCE(xdev->state);
+
+	if (state != XenbusStateConnected) {
+		/* Linux's message, naming its function, for the same logs */
+		pr_info("xenbus_frontend_dev_shutdown: %s: %s != %s, skipping\n",
+			xdev->nodename, xenbus_strstate(state),
+			xenbus_strstate(XenbusStateConnected));
 		return false;
+	}
 	*deadline = jiffies + FE_CLOSE_TIMEOUT;
 	/* completed by xenbus_frontend_closed() once the backend let go */
 	reinit_completion(&xdev->down);
@@ -605,8 +617,9 @@ static void wait_for_devices(struct xenbus_driver *only)
 			break;
 		schedule_timeout_killable(FE_WAIT_POLL);
 	}
+	/* Linux ends the countdown with an empty line of its own. */
 	if (printed)
-		pr_cont("\n");
+		printk(KERN_DEFAULT "\n");
 	if (timed_out)
 		bus_for_each_dev(bus, NULL, only, fe_wait_report_one);
 }
@@ -623,7 +636,7 @@ static void wait_for_devices(struct xenbus_driver *only)
  * devices to connect, bounded as at boot.  Use the
  * xenbus_register_frontend() wrapper.
  *
- * Context: process context, may sleep for up to 300 seconds.
+ * Context: process context, may sleep for up to 270 seconds.
  * Return: 0, or a negative errno from the driver core.
  */
 int __xenbus_register_frontend(struct xenbus_driver *drv, struct module *owner,

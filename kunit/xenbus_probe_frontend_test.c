@@ -206,10 +206,10 @@ static void fe_closing_or_closed_device_is_not_waited_for(struct kunit *test)
 
 /* ---- the countdown on the console ---- */
 
-static void fe_wait_limits_are_30s_and_300s(struct kunit *test)
+static void fe_wait_limits_are_30s_and_270s(struct kunit *test)
 {
 	KUNIT_EXPECT_EQ(test, fe_wait_limit(false), 30);
-	KUNIT_EXPECT_EQ(test, fe_wait_limit(true), 300);
+	KUNIT_EXPECT_EQ(test, fe_wait_limit(true), 270);
 }
 
 static void fe_countdown_prints_only_on_5s_ticks(struct kunit *test)
@@ -218,15 +218,16 @@ static void fe_countdown_prints_only_on_5s_ticks(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, fe_wait_countdown(3, false), -1);
 	KUNIT_EXPECT_EQ(test, fe_wait_countdown(5, false), 25);
 	KUNIT_EXPECT_EQ(test, fe_wait_countdown(7, true), -1);
-	KUNIT_EXPECT_EQ(test, fe_wait_countdown(5, true), 295);
+	KUNIT_EXPECT_EQ(test, fe_wait_countdown(5, true), 25);
+	KUNIT_EXPECT_EQ(test, fe_wait_countdown(35, true), 235);
 }
 
 static void fe_countdown_ends_at_0s_and_stops(struct kunit *test)
 {
 	KUNIT_EXPECT_EQ(test, fe_wait_countdown(30, false), 0);
 	KUNIT_EXPECT_EQ(test, fe_wait_countdown(35, false), -1);
-	KUNIT_EXPECT_EQ(test, fe_wait_countdown(300, true), 0);
-	KUNIT_EXPECT_EQ(test, fe_wait_countdown(305, true), -1);
+	KUNIT_EXPECT_EQ(test, fe_wait_countdown(270, true), 0);
+	KUNIT_EXPECT_EQ(test, fe_wait_countdown(275, true), -1);
 }
 
 /* What wait_for_devices() prints after its header, one tick at a time. */
@@ -257,9 +258,11 @@ static void fe_countdown_line_for_essential_devices(struct kunit *test)
 {
 	char line[128];
 
-	fe_test_countdown_line(line, sizeof(line), true, 5, 20);
-	KUNIT_EXPECT_STREQ(test, line, "295s...290s...285s...280s...");
-	fe_test_countdown_line(line, sizeof(line), true, 290, 400);
+	/* Stock 6.12's console: the first limit, then the essential one. */
+	fe_test_countdown_line(line, sizeof(line), true, 5, 45);
+	KUNIT_EXPECT_STREQ(test, line,
+			   "25s...20s...15s...10s...5s...0s...235s...230s...225s...");
+	fe_test_countdown_line(line, sizeof(line), true, 260, 400);
 	KUNIT_EXPECT_STREQ(test, line, "10s...5s...0s...");
 }
 
@@ -328,7 +331,7 @@ static struct kunit_case xenbus_probe_frontend_test_cases[] = {
 	KUNIT_CASE(fe_connected_device_not_ready_is_connecting),
 	KUNIT_CASE(fe_connected_device_ready_is_done),
 	KUNIT_CASE(fe_closing_or_closed_device_is_not_waited_for),
-	KUNIT_CASE(fe_wait_limits_are_30s_and_300s),
+	KUNIT_CASE(fe_wait_limits_are_30s_and_270s),
 	KUNIT_CASE(fe_countdown_prints_only_on_5s_ticks),
 	KUNIT_CASE(fe_countdown_ends_at_0s_and_stops),
 	KUNIT_CASE(fe_countdown_line_for_non_essential_devices),
