@@ -75,10 +75,12 @@ console=$logdir/console.log
 
 # The run's own files go in a second cpio archive appended to dom0's image
 # (the kernel unpacks concatenated archives in order): the kernel, which
-# dom0 hands to every guest, and the list of scenarios to run.
+# dom0 hands to every guest, the lab's modules built for that very kernel
+# (tools/lab/modules/, rebuilt only when stale), and the scenario list.
 ov=$logdir/overlay
 mkdir -p "$ov/lab/kernel"
 cp "$kernel" "$ov/lab/kernel/bzImage"
+"$LAB_DIR/modules/build.sh" "$kernel" "$ov/lab/modules"
 {
 	echo "LAB_VARIANT=$variant"
 	echo "LAB_SCENARIOS=\"${scenarios[*]:-none}\""

@@ -108,7 +108,9 @@ start=$(date +%s)
 ( while sleep 60; do say "still compiling ($(( $(date +%s) - start ))s)"; done ) &
 beat=$!
 trap 'kill $beat 2>/dev/null || true' EXIT
-if ! mk bzImage > "$out/build.log" 2>&1; then
+# modules_prepare: the lab's own modules (tools/lab/modules) build against
+# this tree.
+if ! mk bzImage modules_prepare > "$out/build.log" 2>&1; then
 	kill $beat 2>/dev/null || true
 	grep -E 'error|Error' "$out/build.log" | head -40 >&2
 	say "FAILED (see $out/build.log)"

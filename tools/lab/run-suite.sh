@@ -13,8 +13,10 @@
 #   7. build-ours   our xenbus grafted in
 #   8. boot-ours    the scenarios in tools/lab/ours-scenarios.txt (those
 #                   that already pass on ours; "none" boots dom0 only)
-#   9. debug        ours with lockdep, KASAN and KUnit: boot dom0-store and
-#                   guest-basic and report each KUnit case (kunit/...)
+#   9. debug        ours with lockdep, SLUB debugging and KUnit: boot
+#                   dom0-store, guest-basic, hotplug and save-restore (the
+#                   watch lanes' concurrency under lockdep) and report each
+#                   KUnit case (kunit/...)
 #  10. abi          stock's and ours' sysfs-abi records must match, save
 #                   for the lines tools/lab/abi-allowed-diff.txt allows
 #
@@ -303,7 +305,7 @@ step debug
 if ! skipped debug; then
 	if build debug; then
 		boot_timeout=2400
-		boot debug "$kernel" dom0-store guest-basic
+		boot debug "$kernel" dom0-store guest-basic hotplug save-restore
 		if [ -n "$bootdir" ] && ! grep -q '/kunit/' "$suite_log/boot-debug.log"; then
 			res FAIL debug/kunit "no KUnit results on the debug kernel's console"
 		fi

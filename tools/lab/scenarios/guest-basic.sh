@@ -12,16 +12,7 @@ id=$GUEST_ID
 check_connected "$id" vbd 51712 120
 check_connected "$id" vif 0 120
 
-if wait_log $g 'GUEST-DISK-READ ' 120; then
-	seen=$(guest_text $g | sed -n 's/.*GUEST-DISK-READ //p' | head -1)
-	if [ "$seen" = "$GUEST_TOKEN" ]; then
-		pass disk-to-guest
-	else
-		fail disk-to-guest "guest read '$seen', dom0 wrote '$GUEST_TOKEN'"
-	fi
-else
-	fail disk-to-guest "the guest never read its disk"
-fi
+check_disk_token $g 120
 
 if wait_log $g 'GUEST-NET-UP' 120; then
 	if wait_until 30 ping -c 1 -W 2 10.0.0.2 > /dev/null; then

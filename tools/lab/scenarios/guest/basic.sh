@@ -33,13 +33,7 @@ else
 fi
 
 # The network: dom0 is 10.0.0.1 on the backend vif.
-ip link set eth0 up && ip addr add 10.0.0.2/24 dev eth0
-if wait_until 30 ping -c 1 -W 2 10.0.0.1 > /dev/null; then
-	pass ping-dom0
-else
-	fail ping-dom0 "10.0.0.1 does not answer"
-fi
-echo "GUEST-NET-UP"
+guest_ping_dom0
 
 # The store, through /dev/xen/xenbus (the only way a guest has).
 if wait_until 60 xenstore-read xenstore-test > /dev/null 2>&1; then

@@ -96,3 +96,15 @@ dump_xendev() { # DIR PREFIX
 # Guest side: wait_flag NAME SECS waits for dom0's set_flag (a node under
 # the guest's own data/ directory, read over /dev/xen/xenbus).
 wait_flag() { wait_until "$2" xenstore-read "data/lab-$1" > /dev/null 2>&1; }
+
+# Guest side: guest_ping_dom0 brings eth0 up as 10.0.0.2 (dom0 is 10.0.0.1
+# on the backend vif), checks ping-dom0 and prints GUEST-NET-UP for dom0.
+guest_ping_dom0() {
+	ip link set eth0 up && ip addr add 10.0.0.2/24 dev eth0
+	if wait_until 30 ping -c 1 -W 2 10.0.0.1 > /dev/null; then
+		pass ping-dom0
+	else
+		fail ping-dom0 "10.0.0.1 does not answer"
+	fi
+	echo "GUEST-NET-UP"
+}

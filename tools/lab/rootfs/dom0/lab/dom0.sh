@@ -91,14 +91,18 @@ disk_at() {
 		tr -d '\000' | head -1
 }
 
-# guest_create NAME JOB [disk] [vif] [mem=MB]: start a PV guest running
-# /lab/jobs/JOB.sh, with the same kernel as dom0.  Sets GUEST_ID,
-# GUEST_DISK (image file), GUEST_LOOP and GUEST_TOKEN.  The guest may write
-# under /local/domain/ID/xenstore-test (what test-xenstore uses) and data/.
+# guest_create NAME JOB [disk] [disk=SPEC]... [vif] [mem=MB] [paused]: start
+# a PV guest running /lab/jobs/JOB.sh, with the same kernel as dom0.  Sets
+# GUEST_ID, GUEST_DISK (image file), GUEST_LOOP and GUEST_TOKEN.  The guest
+# may write under /local/domain/ID/xenstore-test (what test-xenstore uses)
+# and data/.  "disk" makes a fresh xvda; each "disk=SPEC" adds an xl disk
+# spec the caller prepared (e.g. "phy:/dev/loop3,xvdb,w,script=lab-block").
+# "paused": xl create -p, so the caller can edit the guest's store area
+# before its kernel looks at it; the caller runs "xl unpause".
 guest_create() {
 	_name=$1 _job=$2
 	shift 2
-	_disks="" _vifs="" _mem=128
+	_disks="" _vifs="" _mem=128 _pause=""
 	GUEST_ID="" GUEST_DISK="" GUEST_LOOP="" GUEST_TOKEN=""
 	for _o in "$@"; do
 		case "$_o" in
@@ -109,11 +113,15 @@ guest_create() {
 				fail create "no loop device for $GUEST_DISK"
 				return 1
 			}
-			_disks="'phy:$GUEST_LOOP,xvda,w,script=lab-block'" ;;
+			_disks="${_disks:+$_disks, }'phy:$GUEST_LOOP,xvda,w,script=lab-block'" ;;
+		disk=*)
+			_disks="${_disks:+$_disks, }'${_o#disk=}'" ;;
 		vif)
 			_vifs="'mac=00:16:3e:1a:b0:02,script=lab-vif'" ;;
 		mem=*)
 			_mem=${_o#mem=} ;;
+		paused)
+			_pause=-p ;;
 		esac
 	done
 	cat > "/run/lab/$_name.cfg" <<-CFG
@@ -131,8 +139,9 @@ guest_create() {
 		vif = [ $_vifs ]
 	CFG
 	rm -f "$(guest_log "$_name")"
-	note "xl create $_name (job $_job${GUEST_LOOP:+, disk $GUEST_LOOP})"
-	if ! timeout 180 xl create "/run/lab/$_name.cfg" > "/run/lab/$_name.create.log" 2>&1; then
+	note "xl create ${_pause:+-p }$_name (job $_job${GUEST_LOOP:+, disk $GUEST_LOOP})"
+	# shellcheck disable=SC2086 # $_pause: empty or one word
+	if ! timeout 180 xl create $_pause "/run/lab/$_name.cfg" > "/run/lab/$_name.create.log" 2>&1; then
 		fail create "xl create $_name failed"
 		sed 's/^/  | /' "/run/lab/$_name.create.log"
 		return 1
@@ -197,4 +206,19 @@ check_connected() {
 			fail "$2-$_end-state" "$_p/state is '$(xs_state "$_p")', not 4"
 		fi
 	done
+}
+
+# check_disk_token NAME SECS: PASS disk-to-guest once guest NAME reports
+# (GUEST-DISK-READ) the token dom0 wrote on its disk (GUEST_TOKEN).
+check_disk_token() {
+	if wait_log "$1" 'GUEST-DISK-READ ' "$2"; then
+		_seen=$(guest_text "$1" | sed -n 's/.*GUEST-DISK-READ //p' | head -1)
+		if [ "$_seen" = "$GUEST_TOKEN" ]; then
+			pass disk-to-guest
+		else
+			fail disk-to-guest "guest read '$_seen', dom0 wrote '$GUEST_TOKEN'"
+		fi
+	else
+		fail disk-to-guest "the guest never read its disk"
+	fi
 }
