@@ -103,6 +103,7 @@ struct xb_comms {
 	unsigned int tx_off;		/* bytes of it (header first) in the ring */
 	struct xb_rx rx;
 	bool rx_nomem;			/* a message allocation failed; retry later */
+	bool moved;			/* an index moved since the peer was told */
 };
 
 static void xb_notify_evtchn(struct xb_comms *c)
@@ -389,7 +390,7 @@ static void xb_comms_do_reads(struct xb_comms *c)
 
 		ret = xb_rx_step(&c->rx, c->intf, &msg);
 		if (ret > 0)
-			c->notify(c);
+			c->moved = true;
 		if (msg) {
 			c->ops->deliver(msg);
 			delivered++;
@@ -417,6 +418,20 @@ static void xb_comms_do_reads(struct xb_comms *c)
 			return;
 		}
 	}
+}
+
+/*
+ * Tell the peer once per pass that indexes moved, not once per step: a
+ * message takes two steps each way (header, then body), and every event
+ * makes xenstored look at a ring that may hold only part of a message.
+ * Always before the thread sleeps or parks, so nothing waits unseen.
+ */
+static void xb_comms_tell_peer(struct xb_comms *c)
+{
+	if (!c->moved)
+		return;
+	c->moved = false;
+	c->notify(c);
 }
 
 /* Take the next message to send; NULL when none may start now. */
@@ -461,7 +476,7 @@ static void xb_comms_do_writes(struct xb_comms *c)
 					      "request changed while queued");
 				return;
 			}
-			c->notify(c);
+			c->moved = true;
 		}
 
 		out = c->tx_cur;
@@ -513,6 +528,7 @@ static void xb_comms_poll(struct xb_comms *c)
 	xb_comms_do_reads(c);
 	if (!READ_ONCE(c->broken))
 		xb_comms_do_writes(c);
+	xb_comms_tell_peer(c);
 
 	spin_lock(&c->lock);
 	if (c->pause_req && !c->paused && !c->broken &&

@@ -382,7 +382,7 @@ static void xb_rx_reports_corrupt_indexes_and_leaves_page_unchanged(struct kunit
 /* The transport's passes, on a private instance                       */
 /* ------------------------------------------------------------------ */
 
-static void xb_comms_notifies_peer_after_each_ring_update(struct kunit *test)
+static void xb_comms_notifies_peer_once_per_pass_that_moved(struct kunit *test)
 {
 	struct xb_fake *f = xb_fake_of(test);
 	struct xenstore_domain_interface *intf = f->comms.intf;
@@ -390,17 +390,21 @@ static void xb_comms_notifies_peer_after_each_ring_update(struct kunit *test)
 
 	xb_fake_rsp_push(intf, &hdr, 8);
 	xb_comms_do_reads(&f->comms);
+	KUNIT_EXPECT_EQ(test, f->notified, 0);
+	xb_comms_tell_peer(&f->comms);
 	KUNIT_EXPECT_EQ(test, f->notified, 1);
 
 	/* Nothing moved, nothing to tell. */
 	xb_comms_do_reads(&f->comms);
+	xb_comms_tell_peer(&f->comms);
 	KUNIT_EXPECT_EQ(test, f->notified, 1);
 
-	/* Rest of the header, then the body: two reads, two updates. */
+	/* Rest of the header, then the body: two updates, one event. */
 	xb_fake_rsp_push(intf, (u8 *)&hdr + 8, 8);
 	xb_fake_rsp_push(intf, "abc", 3);
 	xb_comms_do_reads(&f->comms);
-	KUNIT_EXPECT_EQ(test, f->notified, 3);
+	xb_comms_tell_peer(&f->comms);
+	KUNIT_EXPECT_EQ(test, f->notified, 2);
 	KUNIT_ASSERT_EQ(test, f->nr_msgs, 1);
 	KUNIT_EXPECT_STREQ(test, f->msgs[0]->body, "abc");
 }
@@ -448,6 +452,7 @@ static void xb_comms_writes_message_in_pieces_as_ring_drains(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, xb_comms_queue(&f->comms, &fo.out), 0);
 
 	xb_comms_do_writes(&f->comms);
+	xb_comms_tell_peer(&f->comms);
 	KUNIT_EXPECT_EQ(test, fo.sent_calls, 0);
 	KUNIT_EXPECT_EQ(test, f->notified, 1);
 	KUNIT_EXPECT_EQ(test, intf->req_prod, XENSTORE_RING_SIZE);
@@ -457,9 +462,10 @@ static void xb_comms_writes_message_in_pieces_as_ring_drains(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, xb_fake_req_pull(intf, wire, 10), 10);
 
 	xb_comms_do_writes(&f->comms);
+	xb_comms_tell_peer(&f->comms);
 	KUNIT_EXPECT_EQ(test, fo.sent_calls, 1);
 	KUNIT_EXPECT_EQ(test, fo.sent_err, 0);
-	KUNIT_EXPECT_EQ(test, f->notified, 3);
+	KUNIT_EXPECT_EQ(test, f->notified, 2);
 	KUNIT_ASSERT_EQ(test, xb_fake_req_pull(intf, wire + 10, 22), 22);
 	KUNIT_EXPECT_MEMEQ(test, wire, want, sizeof(want));
 	KUNIT_EXPECT_NULL(test, f->comms.tx_cur);
@@ -650,7 +656,7 @@ static struct kunit_case xb_comms_test_cases[] = {
 	KUNIT_CASE(xb_rx_skips_unknown_type_and_parses_next_frame),
 	KUNIT_CASE(xb_rx_skips_unknown_type_with_empty_body),
 	KUNIT_CASE(xb_rx_reports_corrupt_indexes_and_leaves_page_unchanged),
-	KUNIT_CASE(xb_comms_notifies_peer_after_each_ring_update),
+	KUNIT_CASE(xb_comms_notifies_peer_once_per_pass_that_moved),
 	KUNIT_CASE(xb_comms_send_rejects_length_mismatch),
 	KUNIT_CASE(xb_comms_send_rejects_oversize_payload),
 	KUNIT_CASE(xb_comms_writes_message_in_pieces_as_ring_drains),
