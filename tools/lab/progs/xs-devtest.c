@@ -28,26 +28,8 @@
 #include <time.h>
 #include <unistd.h>
 
-/* The wire format (xen/include/public/io/xs_wire.h), defined locally. */
-struct xsd_sockmsg {
-	uint32_t type;
-	uint32_t req_id;
-	uint32_t tx_id;
-	uint32_t len;
-};
-
-enum {
-	XS_DIRECTORY = 1,
-	XS_READ = 2,
-	XS_WATCH = 4,
-	XS_UNWATCH = 5,
-	XS_TRANSACTION_START = 6,
-	XS_TRANSACTION_END = 7,
-	XS_WRITE = 11,
-	XS_RM = 13,
-	XS_WATCH_EVENT = 15,
-	XS_ERROR = 16,
-};
+/* The wire format: struct xsd_sockmsg and the XS_* message types. */
+#include <xen/io/xs_wire.h>
 
 #define PAYLOAD_MAX	4096
 #define DEV_PATH	"/dev/xen/xenbus"

@@ -1,0 +1,1 @@
+../../../bench/progs/xs-bench.c
