@@ -755,9 +755,16 @@ static void xs_lane_get(struct xs_lane *lane)
 		kref_get(&lane->ref);
 }
 
-static void xs_lane_put_ref(struct xs_lane *lane)
+/**
+ * xs_lane_put() - drop a reference to a lane
+ * @lane: the lane, or NULL (nothing to do)
+ *
+ * A device lane goes once its owner has put it, no watch is registered
+ * on it and it has run dry.  The default lane is never freed.
+ */
+void xs_lane_put(struct xs_lane *lane)
 {
-	if (xs_lane_is_device(lane))
+	if (lane && xs_lane_is_device(lane))
 		kref_put(&lane->ref, xs_lane_release);
 }
 
@@ -765,8 +772,19 @@ static void xs_watch_rec_free(struct xs_watch_rec *rec)
 {
 	if (!rec)
 		return;
-	xs_lane_put_ref(rec->lane);
+	xs_lane_put(rec->lane);
 	kfree(rec);
+}
+
+/* Take a queued @ev off its lane and its watch, onto @purged. */
+static void xs_event_unqueue(struct xs_watches *reg, struct xs_event *ev,
+			     struct list_head *purged)
+{
+	lockdep_assert_held(&reg->lock);
+	list_del(&ev->wlink);
+	list_move_tail(&ev->link, purged);
+	ev->watch->nr_pending--;
+	reg->nr_queued--;
 }
 
 /*
@@ -833,12 +851,8 @@ static struct xs_watch_rec *xs_watch_detach(struct xs_watches *reg,
 		hash_del(&rec->by_id);
 		hash_del(&rec->by_watch);
 		list_del(&watch->list);
-		list_for_each_entry_safe(ev, tmp, &rec->events, wlink) {
-			list_del(&ev->wlink);
-			list_move_tail(&ev->link, &purged);
-			reg->nr_queued--;
-			watch->nr_pending--;
-		}
+		list_for_each_entry_safe(ev, tmp, &rec->events, wlink)
+			xs_event_unqueue(reg, ev, &purged);
 		if (WARN_ON_ONCE(watch->nr_pending))
 			watch->nr_pending = 0;
 	}
@@ -1055,27 +1069,11 @@ static void xs_lane_init_device(struct xs_lane *lane, struct xs_watches *reg,
 }
 
 /*
- * Stop @lane for good: drop what is queued, refuse new events, and wait
- * for the callback it is running (unless called from it).
+ * Wait until @lane runs no callback, unless the caller is that callback.
+ * Lockdep sees it as taking the lane, which its callbacks hold.
  */
-static void xs_lane_do_close(struct xs_lane *lane)
+static void xs_lane_wait_idle(struct xs_lane *lane)
 {
-	struct xs_watches *reg = lane->reg;
-	struct xs_event *ev, *tmp;
-	LIST_HEAD(purged);
-
-	spin_lock(&reg->lock);
-	lane->closed = true;
-	list_for_each_entry_safe(ev, tmp, &lane->events, link) {
-		list_del(&ev->wlink);
-		list_move_tail(&ev->link, &purged);
-		ev->watch->nr_pending--;
-		reg->nr_queued--;
-	}
-	spin_unlock(&reg->lock);
-	list_for_each_entry_safe(ev, tmp, &purged, link)
-		xs_event_free(ev);
-
 	if (xs_lane_is_current(lane))
 		return;
 	lock_map_acquire(&lane->dep_map);
@@ -1116,8 +1114,20 @@ struct xs_lane *xs_lane_create(void)
  */
 void xs_lane_close(struct xs_lane *lane)
 {
-	if (lane)
-		xs_lane_do_close(lane);
+	struct xs_event *ev, *tmp;
+	LIST_HEAD(purged);
+
+	if (!lane)
+		return;
+	spin_lock(&lane->reg->lock);
+	lane->closed = true;
+	list_for_each_entry_safe(ev, tmp, &lane->events, link)
+		xs_event_unqueue(lane->reg, ev, &purged);
+	spin_unlock(&lane->reg->lock);
+	list_for_each_entry_safe(ev, tmp, &purged, link)
+		xs_event_free(ev);
+
+	xs_lane_wait_idle(lane);
 }
 
 /**
@@ -1139,11 +1149,7 @@ void xs_lane_pause(struct xs_lane *lane)
 	spin_lock(&lane->reg->lock);
 	lane->paused = true;
 	spin_unlock(&lane->reg->lock);
-	if (xs_lane_is_current(lane))
-		return;
-	lock_map_acquire(&lane->dep_map);
-	lock_map_release(&lane->dep_map);
-	wait_event(lane->idle_wq, !READ_ONCE(lane->running));
+	xs_lane_wait_idle(lane);
 }
 
 /**
@@ -1159,18 +1165,6 @@ void xs_lane_unpause(struct xs_lane *lane)
 	if (!list_empty(&lane->events))
 		xs_lane_kick(lane);
 	spin_unlock(&lane->reg->lock);
-}
-
-/**
- * xs_lane_put() - drop the owner's reference to a device lane
- * @lane: the lane, or NULL
- *
- * The lane goes once no watch is registered on it and it has run dry.
- */
-void xs_lane_put(struct xs_lane *lane)
-{
-	if (lane)
-		xs_lane_put_ref(lane);
 }
 
 /* ------------------------------------------------------------------ */

@@ -1054,41 +1054,53 @@ static void xs_lane_test_device_lane_keeps_event_order(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, kref_read(&t->lane[0]->ref), 3U);
 }
 
-struct xs_test_lane_closer {
+/* @op(@lane) on a thread of its own; @done once it has returned. */
+struct xs_test_lane_op {
+	void (*op)(struct xs_lane *lane);
 	struct xs_lane *lane;
 	struct completion done;
 };
 
-static int xs_test_lane_close_fn(void *data)
+static int xs_test_lane_op_fn(void *data)
 {
-	struct xs_test_lane_closer *c = data;
+	struct xs_test_lane_op *c = data;
 
-	xs_lane_close(c->lane);
+	c->op(c->lane);
 	complete(&c->done);
 	return 0;
+}
+
+static struct xs_test_lane_op *xs_test_lane_op_start(struct kunit *test,
+						     void (*op)(struct xs_lane *),
+						     struct xs_lane *lane)
+{
+	struct xs_test_lane_op *c;
+	struct task_struct *task;
+
+	c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	c->op = op;
+	c->lane = lane;
+	init_completion(&c->done);
+	task = kthread_run(xs_test_lane_op_fn, c, "xs-test-lane-op");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(task));
+	return c;
 }
 
 static void xs_lane_test_close_drops_events_and_waits_for_callback(struct kunit *test)
 {
 	struct xs_test_watches *t = test->priv;
-	struct xs_test_lane_closer *c;
-	struct task_struct *task;
+	struct xs_test_lane_op *c;
 	unsigned long deadline;
 
 	xs_test_lanes_setup(test, t);
-	c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, c);
-	c->lane = t->lane[0];
-	init_completion(&c->done);
-
 	t->dw[0].block = true;
 	xs_test_event_dw(test, t, 0, "running");
 	KUNIT_ASSERT_TRUE(test, xs_test_entered(&t->dw[0]));
 	xs_test_event_dw(test, t, 1, "queued");
 	KUNIT_EXPECT_EQ(test, t->dw[1].watch.nr_pending, 1U);
 
-	task = kthread_run(xs_test_lane_close_fn, c, "xs-test-close");
-	KUNIT_ASSERT_FALSE(test, IS_ERR(task));
+	c = xs_test_lane_op_start(test, xs_lane_close, t->lane[0]);
 	deadline = jiffies + 10 * HZ;
 	while (!READ_ONCE(t->lane[0]->closed) && time_before(jiffies, deadline))
 		msleep(20);
@@ -1201,32 +1213,16 @@ static void xs_lane_test_paused_lane_holds_events_until_unpaused(struct kunit *t
 	KUNIT_EXPECT_EQ(test, t->reg.nr_queued, 0U);
 }
 
-static int xs_test_lane_pause_fn(void *data)
-{
-	struct xs_test_lane_closer *c = data;
-
-	xs_lane_pause(c->lane);
-	complete(&c->done);
-	return 0;
-}
-
 static void xs_lane_test_pause_waits_for_running_callback(struct kunit *test)
 {
 	struct xs_test_watches *t = test->priv;
-	struct xs_test_lane_closer *c;
-	struct task_struct *task;
+	struct xs_test_lane_op *c;
 
 	xs_test_lanes_setup(test, t);
-	c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, c);
-	c->lane = t->lane[0];
-	init_completion(&c->done);
-
 	t->dw[0].block = true;
 	xs_test_event_dw(test, t, 0, "a");
 	KUNIT_ASSERT_TRUE(test, xs_test_entered(&t->dw[0]));
-	task = kthread_run(xs_test_lane_pause_fn, c, "xs-test-pause");
-	KUNIT_ASSERT_FALSE(test, IS_ERR(task));
+	c = xs_test_lane_op_start(test, xs_lane_pause, t->lane[0]);
 	KUNIT_EXPECT_EQ(test, wait_for_completion_timeout(&c->done, HZ / 5), 0UL);
 	complete(&t->dw[0].release);
 	KUNIT_EXPECT_GT(test, wait_for_completion_timeout(&c->done, 10 * HZ), 0UL);
