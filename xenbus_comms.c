@@ -14,8 +14,12 @@
  * indexes, a frame longer than the protocol allows, or a non-zero error
  * field in the page mark the connection broken, fail everything queued
  * with -EIO and tell the request layer once.  The shared indexes are never
- * written to "repair" them.  Only a frame of a type xenstored never sends
- * is skipped, because its length still tells us where the next one starts.
+ * written to "repair" them, nor to skip anything: rsp_cons only moves
+ * over bytes we have read.  Every frame goes up whatever its type (a newer
+ * xenstored answers a newer request type in kind; the request layer
+ * judges types).  The only frames dropped are those already in the ring
+ * when we first connect, dropped whole, so that we start reading at a
+ * frame boundary; after a resume, the bytes the old connection left.
  */
 
 #define pr_fmt(fmt) "xenbus: " fmt
@@ -30,6 +34,7 @@
 #include <linux/minmax.h>
 #include <linux/mutex.h>
 #include <linux/overflow.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/wait.h>
@@ -45,24 +50,47 @@
 #define XB_PAUSE_WARN		(10 * HZ)
 
 /*
- * Messages delivered per pass before the thread looks at the send side:
- * a peer that keeps the response ring full must not starve our requests.
+ * How much one pass of the thread reads before it turns to the send side
+ * and then yields the CPU: a peer that keeps the response ring full must
+ * starve neither our requests nor the rest of the system.  Every frame
+ * that ends counts, delivered or dropped, and so does every byte read, so
+ * that even bytes that never end a frame (a stale frame's long body) end
+ * the pass.
  */
 #define XB_RX_BUDGET		32
+#define XB_RX_BYTE_BUDGET	(4 * XENSTORE_RING_SIZE)
 
 /*
  * Receive state machine.  A frame is a 16-byte header, possibly read in
  * pieces, then hdr.len body bytes, possibly spread over many ring updates.
+ *
+ * The bytes in the response ring when we connect are stale: answers to a
+ * previous kernel (kexec) or to requests a resumed xenstored has
+ * forgotten, and the last of them may be a frame xenstored has not
+ * finished publishing.  xb_comms_check_ring() counts them in @stale_left;
+ * every frame that starts while it is non-zero is read and dropped whole,
+ * however much of it arrives later, and the first frame after them is
+ * delivered.  Reading, not moving rsp_cons, is what keeps us on frame
+ * boundaries.
+ *
  * Nothing here is shared with another thread: the transport thread owns
- * it (and the KUnit suite drives private copies of it).
+ * it.  xb_comms_check_ring() and xb_comms_rebind() write it only while the
+ * thread is not started yet or parked (the KUnit suite drives private
+ * copies of it).
  */
 struct xb_rx {
 	struct xsd_sockmsg hdr;		/* header being assembled */
 	unsigned int hdr_got;		/* bytes of @hdr read so far */
-	unsigned int body_got;		/* body bytes read or skipped so far */
-	struct xb_msg *msg;		/* body buffer, once @hdr is checked */
-	bool skip;			/* discarding an unknown frame's body */
-	u8 sink[256];			/* where skipped body bytes go */
+	bool in_body;			/* @hdr is checked; reading its body */
+	bool drop;			/* the frame started stale: drop it */
+	unsigned int body_len;		/* body bytes to read or drop */
+	unsigned int body_got;		/* body bytes read or dropped so far */
+	struct xb_msg *msg;		/* body buffer, unless @drop */
+	unsigned int ended;		/* frames ended, for the pass's budget */
+	unsigned int stale_left;	/* stale bytes not read yet */
+	unsigned int stale_bytes;	/* bytes dropped, for the log */
+	unsigned int stale_frames;	/* frames dropped, for the log */
+	u8 sink[256];			/* where dropped bytes go */
 };
 
 struct xb_comms {
@@ -124,10 +152,14 @@ static struct xb_comms xb_comms = {
 /* Receiving                                                           */
 /* ------------------------------------------------------------------ */
 
-/* At a message boundary: no byte of an unfinished frame has been read. */
+/*
+ * At a message boundary: no byte of an unfinished frame has been read.  A
+ * stale frame being dropped is unfinished too; parking in it would leave
+ * the rest of it to be read as a header after resume.
+ */
 static bool xb_rx_idle(const struct xb_rx *rx)
 {
-	return rx->hdr_got == 0;
+	return rx->hdr_got == 0 && !rx->drop;
 }
 
 /* Forget any unfinished frame; the caller knows the stream restarts. */
@@ -136,15 +168,28 @@ static void xb_rx_reset(struct xb_rx *rx)
 	kfree(rx->msg);
 	rx->msg = NULL;
 	rx->hdr_got = 0;
+	rx->in_body = false;
+	rx->drop = false;
+	rx->body_len = 0;
 	rx->body_got = 0;
-	rx->skip = false;
+	rx->stale_left = 0;
+	rx->stale_bytes = 0;
+	rx->stale_frames = 0;
+}
+
+/* Account for @n bytes just read, stale or part of a dropped frame. */
+static void xb_rx_consumed(struct xb_rx *rx, unsigned int n)
+{
+	rx->stale_left -= min(n, rx->stale_left);
+	if (rx->drop)
+		rx->stale_bytes += n;
 }
 
 /*
- * Act on a header that has just been completed: check it, then either
- * allocate the buffer for its body or arrange to skip it.  Touches no ring
- * index, so on any error the caller can come back (-ENOMEM) or give up
- * (-EMSGSIZE) without having consumed anything after the header.
+ * The header of a frame to deliver has just been completed: check it and
+ * allocate the buffer for its body.  Touches no ring index, so on any
+ * error the caller can come back (-ENOMEM) or give up (-EMSGSIZE) without
+ * having consumed anything after the header.
  */
 static int xb_rx_start_body(struct xb_rx *rx)
 {
@@ -152,14 +197,6 @@ static int xb_rx_start_body(struct xb_rx *rx)
 	int err;
 
 	err = xb_hdr_check(&rx->hdr);
-	if (err == -EPROTO) {
-		/* Skippable; an empty body means the frame is already over. */
-		if (rx->hdr.len)
-			rx->skip = true;
-		else
-			rx->hdr_got = 0;
-		return -EPROTO;
-	}
 	if (err)
 		return err;
 
@@ -171,8 +208,48 @@ static int xb_rx_start_body(struct xb_rx *rx)
 	INIT_LIST_HEAD(&msg->list);
 	msg->hdr = rx->hdr;
 	rx->msg = msg;
+	rx->body_len = rx->hdr.len;
 	rx->body_got = 0;
+	rx->in_body = true;
 	return 0;
+}
+
+/*
+ * The header of a stale frame has just been completed: learn how much
+ * more of it to drop.  Nothing can fail here, so it happens in the step
+ * that completed the header.  A length over the protocol's limit says
+ * nothing about where the next frame starts; all we can do then is drop
+ * the rest of the stale bytes, as if they had been whole frames, and look
+ * for a header right after them.  Stale garbage is no reason to fail the
+ * connection.
+ */
+static void xb_rx_start_drop(struct xb_rx *rx)
+{
+	rx->body_len = rx->hdr.len;
+	if (xb_hdr_check(&rx->hdr)) {
+		pr_warn_ratelimited("stale response claims %u bytes; dropping the %u stale bytes after it\n",
+				    rx->hdr.len, rx->stale_left);
+		rx->body_len = rx->stale_left;
+	}
+	rx->body_got = 0;
+	rx->in_body = true;
+}
+
+/* The frame in progress is complete, delivered or dropped. */
+static void xb_rx_end_frame(struct xb_rx *rx)
+{
+	if (rx->drop && !rx->stale_left) {
+		pr_warn_ratelimited("dropped %u stale bytes, %u message(s), found in the response ring at connect\n",
+				    rx->stale_bytes, rx->stale_frames);
+		rx->stale_bytes = 0;
+		rx->stale_frames = 0;
+	}
+	rx->hdr_got = 0;
+	rx->in_body = false;
+	rx->drop = false;
+	rx->body_len = 0;
+	rx->body_got = 0;
+	rx->ended++;
 }
 
 /**
@@ -185,11 +262,12 @@ static int xb_rx_start_body(struct xb_rx *rx)
  * Does at most one xb_ring_read(), so a positive return is exactly one
  * ring update for the caller to signal.  A message may complete with or
  * without bytes moving in the same call (an empty body), so callers look
- * at @done as well as the return value.
+ * at @done as well as the return value.  A frame that starts among the
+ * stale bytes is read like any other but never handed out; each frame
+ * that ends, handed out or dropped, counts in @rx->ended.
  *
  * Return: bytes consumed from the ring (> 0), 0 when nothing could be
- * read, -EPROTO when a frame of an unknown type starts being skipped (call
- * again), -ENOMEM when the body buffer could not be allocated (nothing
+ * read, -ENOMEM when the body buffer could not be allocated (nothing
  * lost; call again later), -EMSGSIZE for a frame longer than the protocol
  * allows, -EIO for corrupt indexes.  After -EMSGSIZE or -EIO the stream
  * cannot be trusted and further calls fail the same way without reading.
@@ -203,22 +281,23 @@ static int xb_rx_step(struct xb_rx *rx, struct xenstore_domain_interface *intf,
 
 	*done = NULL;
 
-	if (rx->hdr_got == sizeof(rx->hdr) && !rx->msg && !rx->skip) {
+	/* Only a frame to deliver waits here; a dropped one went on at once. */
+	if (rx->hdr_got == sizeof(rx->hdr) && !rx->in_body) {
 		err = xb_rx_start_body(rx);
 		if (err)
 			return err;
 	}
 
-	if (rx->hdr_got < sizeof(rx->hdr)) {
+	if (!rx->in_body) {
 		dst = (u8 *)&rx->hdr + rx->hdr_got;
 		want = sizeof(rx->hdr) - rx->hdr_got;
-	} else if (rx->skip) {
+	} else if (rx->drop) {
 		dst = rx->sink;
-		want = min_t(unsigned int, rx->hdr.len - rx->body_got,
+		want = min_t(unsigned int, rx->body_len - rx->body_got,
 			     sizeof(rx->sink));
 	} else {
 		dst = rx->msg->body + rx->body_got;
-		want = rx->hdr.len - rx->body_got;
+		want = rx->body_len - rx->body_got;
 	}
 
 	n = 0;
@@ -226,23 +305,31 @@ static int xb_rx_step(struct xb_rx *rx, struct xenstore_domain_interface *intf,
 		n = xb_ring_read(intf, dst, want);
 		if (n <= 0)
 			return n;
-		if (rx->hdr_got < sizeof(rx->hdr)) {
-			/* The next call checks a completed header. */
+		if (!rx->in_body) {
+			/* A frame that starts among the stale bytes goes whole. */
+			if (!rx->hdr_got && rx->stale_left) {
+				rx->drop = true;
+				rx->stale_frames++;
+			}
+			xb_rx_consumed(rx, n);
 			rx->hdr_got += n;
-			return n;
+			/* The next call checks a completed header to deliver. */
+			if (rx->hdr_got < sizeof(rx->hdr) || !rx->drop)
+				return n;
+			xb_rx_start_drop(rx);
+		} else {
+			xb_rx_consumed(rx, n);
+			rx->body_got += n;
 		}
-		rx->body_got += n;
 	}
 
-	if (rx->body_got == rx->hdr.len) {
-		if (!rx->skip) {
-			rx->msg->body[rx->hdr.len] = '\0';
+	if (rx->body_got == rx->body_len) {
+		if (!rx->drop) {
+			rx->msg->body[rx->body_len] = '\0';
 			*done = rx->msg;
 			rx->msg = NULL;
 		}
-		rx->hdr_got = 0;
-		rx->body_got = 0;
-		rx->skip = false;
+		xb_rx_end_frame(rx);
 	}
 	return n;
 }
@@ -376,35 +463,36 @@ static void xb_comms_fail(struct xb_comms *c, const char *why)
 	wake_up_all(&c->pause_wq);
 }
 
-/* Deliver what the response ring holds, up to XB_RX_BUDGET messages. */
+/*
+ * Deliver what the response ring holds, up to XB_RX_BUDGET frames
+ * (delivered or dropped) or XB_RX_BYTE_BUDGET bytes, whichever comes
+ * first.  What is left waits for the next pass.
+ */
 static void xb_comms_do_reads(struct xb_comms *c)
 {
-	unsigned int delivered = 0;
+	unsigned int ended = c->rx.ended, bytes = 0;
 	struct xb_msg *msg;
 	int ret;
 
-	while (delivered < XB_RX_BUDGET) {
+	while (c->rx.ended - ended < XB_RX_BUDGET &&
+	       bytes < XB_RX_BYTE_BUDGET) {
 		/* Never start a new message once a pause is wanted. */
 		if (READ_ONCE(c->pause_req) && xb_rx_idle(&c->rx))
 			return;
 
 		ret = xb_rx_step(&c->rx, c->intf, &msg);
-		if (ret > 0)
+		if (ret > 0) {
 			c->moved = true;
-		if (msg) {
-			c->ops->deliver(msg);
-			delivered++;
+			bytes += ret;
 		}
+		if (msg)
+			c->ops->deliver(msg);
 		if (ret > 0 || msg)
 			continue;
 
 		switch (ret) {
 		case 0:
 			return;
-		case -EPROTO:
-			pr_warn_ratelimited("skipping a message of unknown type %u (%u bytes)\n",
-					    c->rx.hdr.type, c->rx.hdr.len);
-			continue;
 		case -ENOMEM:
 			c->rx_nomem = true;
 			return;
@@ -599,6 +687,11 @@ static int xb_comms_thread(void *arg)
 		if (kthread_should_stop())
 			break;
 		xb_comms_poll(c);
+		/*
+		 * A pass is bounded, but a peer may have the next one ready
+		 * at once, and the wait above then does not sleep.
+		 */
+		cond_resched();
 	}
 	return 0;
 }
@@ -618,10 +711,25 @@ static irqreturn_t xb_comms_irq(int irq, void *arg)
 /*
  * Connection set-up, not corruption handling: bytes in the response ring
  * are answers to a previous kernel (kexec) or to requests that a resumed
- * xenstored no longer knows, and would start us in the middle of a frame.
+ * xenstored no longer knows.
+ *
+ * At the first connect (@resumed false) the xenstored that wrote them is
+ * the one we talk to, and it may have published a frame's header and not
+ * yet its body, which it will finish later: skipping bytes by moving
+ * rsp_cons would then have the body read as a header.  The receive
+ * machine is told how many bytes are stale instead, and drops every frame
+ * that starts among them, whole (see struct xb_rx); rsp_cons moves only
+ * as it reads.  Corrupt indexes are left for its first read to report.
+ *
+ * After a resume (@resumed true) the connection is a new one: a frame the
+ * old one left half written will never be finished, and waiting for its
+ * end would swallow the new connection's first frames.  The pause left
+ * us at a boundary, so everything up to rsp_prod is dropped at once.
+ *
  * Under reset_devices (kdump) the ring is left as it is, as Linux does.
+ * Called with the thread not started yet or parked, so @c->rx is ours.
  */
-static void xb_comms_check_ring(struct xb_comms *c)
+static void xb_comms_check_ring(struct xb_comms *c, bool resumed)
 {
 	struct xenstore_domain_interface *intf = c->intf;
 	XENSTORE_RING_IDX cons, prod;
@@ -641,7 +749,13 @@ static void xb_comms_check_ring(struct xb_comms *c)
 				    cons, prod);
 		return;
 	}
-	pr_warn_ratelimited("discarding %u stale bytes in the response ring\n",
+	if (prod - cons > XENSTORE_RING_SIZE)
+		return;
+	if (!resumed) {
+		c->rx.stale_left = prod - cons;
+		return;
+	}
+	pr_warn_ratelimited("dropping %u stale bytes in the response ring after resume\n",
 			    prod - cons);
 	/* As xb_ring_read() does: read rsp_prod before giving space back. */
 	virt_mb();
@@ -703,7 +817,8 @@ static void xb_comms_unpark(struct xb_comms *c)
  *	must stay valid for ever.
  *
  * Called once, by xs_init(), when xen_store_interface and
- * xen_store_evtchn are set up.  Clears stale responses (see
+ * xen_store_evtchn are set up.  Arranges for the responses already in
+ * the ring to be dropped, whole frames at a time (see
  * xb_comms_check_ring()), binds the store irq and starts the "xenbus"
  * thread.  Messages queued with xb_comms_send() before this are sent once
  * the thread runs.
@@ -734,7 +849,7 @@ int xb_comms_init(const struct xb_comms_ops *ops)
 	c->ops = ops;
 	c->intf = xen_store_interface;
 	c->evtchn = xen_store_evtchn;
-	xb_comms_check_ring(c);
+	xb_comms_check_ring(c, false);
 
 	err = xb_comms_bind(c);
 	if (err)
@@ -814,8 +929,9 @@ void xb_comms_unpause(void)
  * After resume, or after /dev/xen/xenbus_backend handed the store to
  * another domain, xen_store_evtchn may name a different port.  Points the
  * store irq at it (binding one if xb_comms_unbind() freed it), restarts
- * the receive state at a boundary, clears stale responses as at
- * connection start, and kicks the thread, since data may already wait.
+ * the receive state at a boundary, has the responses already in the ring
+ * dropped as at connection start, and kicks the thread, since data may
+ * already wait.
  * Normally called between xb_comms_pause() and xb_comms_unpause(); when
  * called unpaused it pauses around the switch itself.
  *
@@ -848,10 +964,14 @@ int xb_comms_rebind(void)
 	else
 		err = xb_comms_bind(c);
 
-	/* The pause left no partial frame; this only drops a retry. */
+	/*
+	 * The pause left no partial frame, stale ones included; this only
+	 * drops a retry and what was left of the last connect's stale
+	 * count.
+	 */
 	xb_rx_reset(&c->rx);
 	c->rx_nomem = false;
-	xb_comms_check_ring(c);
+	xb_comms_check_ring(c, true);
 
 	if (self_paused)
 		xb_comms_unpark(c);

@@ -184,20 +184,19 @@ bool xb_ring_can_write(const struct xenstore_domain_interface *intf)
  * xb_hdr_check() - validate a header read from xenstored
  * @hdr: the header, already copied out of the ring
  *
- * A length over the payload limit means we can no longer find the next
- * header, so it is reported apart from a type xenstored never sends,
- * where the frame is intact and the caller can skip its body.  Every
- * request type may come back as a reply, as may WATCH_EVENT and ERROR;
- * XS_INVALID and anything past the newest known type may not.
+ * Only the length is judged.  A length over the payload limit means we
+ * can no longer find the next header.  The type is not: a newer xenstored
+ * answers a request of a type we have no name for (forwarded from
+ * /dev/xen/xenbus) with a reply of that same type, and the request layer,
+ * which matches replies by req_id, is the one to decide what a reply of
+ * an unexpected type means.
  *
- * Return: 0, -EMSGSIZE for an oversized body, or -EPROTO for a bad type.
+ * Return: 0, or -EMSGSIZE for an oversized body.
  */
 int xb_hdr_check(const struct xsd_sockmsg *hdr)
 {
 	if (hdr->len > XB_PAYLOAD_MAX)
 		return -EMSGSIZE;
-	if (hdr->type > XB_TYPE_MAX)
-		return -EPROTO;
 	return 0;
 }
 
@@ -476,28 +475,22 @@ int xs_parse_token(const char *token, u32 *id)
 	return 0;
 }
 
-/* Does @type name a request user space may send through the device? */
-static bool xs_user_type_ok(u32 type)
-{
-	if (type == XS_WATCH_EVENT || type == XS_ERROR)
-		return false;
-	return type < XS_TYPE_COUNT ||
-	       (type >= XB_TYPE_GET_FEATURE && type <= XB_TYPE_MAX);
-}
-
 /**
  * xs_user_msg_check() - check a message written to /dev/xen/xenbus
  * @hdr: the header as written by user space
  * @body: the hdr->len bytes that followed it
  *
- * Only what the kernel itself acts on is checked: the size, the type,
- * the WATCH/UNWATCH bodies the kernel parses (path and token, further
- * strings tolerated) and the TRANSACTION_END body it interprets.  Other
- * bodies are xenstored's to judge.  @body is not read when the size is
+ * Only what the kernel itself acts on is checked: the size, the
+ * WATCH/UNWATCH bodies the kernel parses (path and token, further strings
+ * tolerated) and the TRANSACTION_END body it interprets.  The type is
+ * not: like Linux, the device forwards any type, so the tools keep
+ * working with commands of a newer xenstored than this kernel knows;
+ * what a type means, and whether it is valid at all, is xenstored's to
+ * judge, as are the other bodies.  @body is not read when the size is
  * refused.
  *
- * Return: 0, E2BIG for a body over XS_USER_BODY_MAX, or EINVAL for an
- * unknown type or a malformed WATCH, UNWATCH or TRANSACTION_END body.
+ * Return: 0, E2BIG for a body over XS_USER_BODY_MAX, or EINVAL for a
+ * malformed WATCH, UNWATCH or TRANSACTION_END body.
  */
 int xs_user_msg_check(const struct xsd_sockmsg *hdr, const char *body)
 {
@@ -518,7 +511,7 @@ int xs_user_msg_check(const struct xsd_sockmsg *hdr, const char *body)
 		     body[1] == '\0';
 		break;
 	default:
-		ok = xs_user_type_ok(hdr->type);
+		ok = true;
 		break;
 	}
 	return ok ? 0 : EINVAL;

@@ -30,7 +30,11 @@
 /* Largest message body in either direction, in bytes. */
 #define XB_PAYLOAD_MAX		XENSTORE_PAYLOAD_MAX
 
-/* Request types xenstored may know that Linux 6.12's xs_wire.h lacks. */
+/*
+ * Request types xenstored may know that Linux 6.12's xs_wire.h lacks.
+ * Names only: neither the transport nor /dev/xen/xenbus limits the type
+ * of a message, since a newer xenstored may know newer ones still.
+ */
 #define XB_TYPE_GET_FEATURE	23
 #define XB_TYPE_SET_FEATURE	24
 #define XB_TYPE_GET_QUOTA	25
@@ -69,8 +73,8 @@ bool xb_ring_can_write(const struct xenstore_domain_interface *intf);
 /*
  * xb_hdr_check() - validate a header read from xenstored.
  * Returns 0, or -EMSGSIZE when len exceeds XB_PAYLOAD_MAX (the stream
- * can no longer be trusted), or -EPROTO when the type is one xenstored
- * never sends (the frame itself is intact and can be skipped).
+ * can no longer be trusted).  Every type is accepted: a newer xenstored
+ * replies to a request of a newer type with that type.
  */
 int xb_hdr_check(const struct xsd_sockmsg *hdr);
 
@@ -137,7 +141,8 @@ int xs_parse_token(const char *token, u32 *id);
  * @hdr: header as written by user space; @body: hdr->len bytes.
  * Returns 0 or a positive errno for the error reply user space should get:
  * E2BIG for a body over the device's limit, EINVAL for a malformed WATCH,
- * UNWATCH or TRANSACTION_END body or an unknown type.
+ * UNWATCH or TRANSACTION_END body.  Any type is accepted and forwarded,
+ * as on Linux.
  */
 #define XS_USER_BODY_MAX	(XB_PAYLOAD_MAX - sizeof(struct xsd_sockmsg))
 int xs_user_msg_check(const struct xsd_sockmsg *hdr, const char *body);

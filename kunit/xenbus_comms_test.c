@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * KUnit suite for the ring transport: the receive state machine, the send
- * path, failing closed and parking for suspend.
+ * path, the read budget of a pass, stale responses at connect, failing
+ * closed and parking for suspend.
  *
  * #included at the end of xenbus_comms.c so it can reach the static
  * pieces.  Every case runs against its own struct xb_comms and a
@@ -21,6 +22,19 @@ struct xb_fake {
 	int broken_err;
 	unsigned int nr_msgs;
 	struct xb_msg *msgs[8];		/* delivered, freed at exit */
+	unsigned int nr_delivered;	/* all of them, kept or not */
+
+	/*
+	 * A xenstored that never stops answering: while @refill_left, each
+	 * delivery tops the response ring up with more frames (see
+	 * xb_fake_refill()).  Every @refill_period-th frame is an XS_READ,
+	 * the others are of @refill_type; each has @refill_body body bytes.
+	 */
+	unsigned int refill_left;
+	unsigned int refill_seq;
+	unsigned int refill_period;
+	u32 refill_type;
+	unsigned int refill_body;
 };
 
 struct xb_fake_out {
@@ -48,15 +62,21 @@ static void xb_fake_keep(struct xb_fake *f, struct xb_msg *msg)
 		kfree(msg);
 }
 
+static void xb_fake_refill(struct xb_fake *f);
+
 static void xb_fake_deliver(struct xb_msg *msg)
 {
 	struct kunit *test = kunit_get_current_test();
+	struct xb_fake *f;
 
 	if (!test) {
 		kfree(msg);
 		return;
 	}
-	xb_fake_keep(xb_fake_of(test), msg);
+	f = xb_fake_of(test);
+	f->nr_delivered++;
+	xb_fake_keep(f, msg);
+	xb_fake_refill(f);
 }
 
 static void xb_fake_broken(int err)
@@ -150,6 +170,28 @@ static void xb_fake_rsp_push_msg(struct xenstore_domain_interface *intf,
 
 	xb_fake_rsp_push(intf, &hdr, sizeof(hdr));
 	xb_fake_rsp_push(intf, body, len);
+}
+
+/*
+ * Publish frames while there is room for a whole one and the budget of
+ * @f->refill_left frames lasts (it only keeps a broken transport from
+ * looping for ever).
+ */
+static void xb_fake_refill(struct xb_fake *f)
+{
+	struct xenstore_domain_interface *intf = f->comms.intf;
+	unsigned int size = sizeof(struct xsd_sockmsg) + f->refill_body;
+	static const u8 body[XENSTORE_RING_SIZE - sizeof(struct xsd_sockmsg)];
+	u32 type;
+
+	while (f->refill_left &&
+	       XENSTORE_RING_SIZE - (intf->rsp_prod - intf->rsp_cons) >= size) {
+		type = f->refill_seq++ % f->refill_period ? f->refill_type :
+			XS_READ;
+		xb_fake_rsp_push_msg(intf, type, f->refill_seq, body,
+				     f->refill_body);
+		f->refill_left--;
+	}
 }
 
 /* xenstored's side of the request ring: consume up to @len bytes. */
@@ -320,20 +362,25 @@ static void xb_rx_stops_at_oversize_frame_without_consuming_body(struct kunit *t
 	KUNIT_EXPECT_EQ(test, intf->rsp_prod, 148);
 }
 
-static void xb_rx_skips_unknown_type_and_parses_next_frame(struct kunit *test)
+/* The type is the request layer's business: any frame is handed up. */
+static void xb_rx_hands_up_unknown_type_and_parses_next_frame(struct kunit *test)
 {
 	struct xb_fake *f = xb_fake_of(test);
 	struct xenstore_domain_interface *intf = f->comms.intf;
-	u8 junk[300];
+	u8 data[300];
 	struct xb_msg *msg;
 
-	/* Longer than the sink, so the skip takes more than one read. */
-	memset(junk, 'x', sizeof(junk));
-	xb_fake_rsp_push_msg(intf, XB_TYPE_MAX + 1, 8, junk, sizeof(junk));
+	memset(data, 'x', sizeof(data));
+	xb_fake_rsp_push_msg(intf, XB_TYPE_MAX + 1, 8, data, sizeof(data));
 	xb_fake_rsp_push_msg(intf, XS_READ, 9, "next", 4);
 
-	KUNIT_EXPECT_EQ(test, xb_test_rx_next(f, &msg), -EPROTO);
-	KUNIT_EXPECT_NULL(test, msg);
+	xb_test_rx_next(f, &msg);
+	KUNIT_ASSERT_NOT_NULL(test, msg);
+	KUNIT_EXPECT_EQ(test, msg->hdr.type, XB_TYPE_MAX + 1);
+	KUNIT_EXPECT_EQ(test, msg->hdr.req_id, 8);
+	KUNIT_EXPECT_EQ(test, msg->hdr.len, sizeof(data));
+	KUNIT_EXPECT_MEMEQ(test, msg->body, data, sizeof(data));
+	KUNIT_EXPECT_EQ(test, msg->body[sizeof(data)], '\0');
 
 	xb_test_rx_next(f, &msg);
 	KUNIT_ASSERT_NOT_NULL(test, msg);
@@ -342,7 +389,7 @@ static void xb_rx_skips_unknown_type_and_parses_next_frame(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, intf->rsp_cons, intf->rsp_prod);
 }
 
-static void xb_rx_skips_unknown_type_with_empty_body(struct kunit *test)
+static void xb_rx_hands_up_unknown_type_with_empty_body(struct kunit *test)
 {
 	struct xb_fake *f = xb_fake_of(test);
 	struct xenstore_domain_interface *intf = f->comms.intf;
@@ -351,12 +398,41 @@ static void xb_rx_skips_unknown_type_with_empty_body(struct kunit *test)
 	xb_fake_rsp_push_msg(intf, 0xffff, 8, NULL, 0);
 	xb_fake_rsp_push_msg(intf, XS_READ, 9, "next", 4);
 
-	KUNIT_EXPECT_EQ(test, xb_test_rx_next(f, &msg), -EPROTO);
+	xb_test_rx_next(f, &msg);
+	KUNIT_ASSERT_NOT_NULL(test, msg);
+	KUNIT_EXPECT_EQ(test, msg->hdr.type, 0xffff);
+	KUNIT_EXPECT_EQ(test, msg->hdr.len, 0);
 	KUNIT_EXPECT_TRUE(test, xb_rx_idle(&f->comms.rx));
 
 	xb_test_rx_next(f, &msg);
 	KUNIT_ASSERT_NOT_NULL(test, msg);
 	KUNIT_EXPECT_EQ(test, msg->hdr.req_id, 9);
+}
+
+/*
+ * A newer xenstored answers a request of a type we have no name for with
+ * a reply of that type: it goes up like any other, for the request layer
+ * to match by req_id.
+ */
+static void xb_comms_delivers_reply_of_type_newer_than_ours(struct kunit *test)
+{
+	struct xb_fake *f = xb_fake_of(test);
+	struct xenstore_domain_interface *intf = f->comms.intf;
+
+	xb_fake_rsp_push_msg(intf, XB_TYPE_MAX + 1, 5, "new", 4);
+	xb_fake_rsp_push_msg(intf, 0x1234, 6, NULL, 0);
+	xb_comms_poll(&f->comms);
+
+	KUNIT_EXPECT_EQ(test, f->broken_calls, 0);
+	KUNIT_ASSERT_EQ(test, f->nr_msgs, 2);
+	KUNIT_EXPECT_EQ(test, f->msgs[0]->hdr.type, XB_TYPE_MAX + 1);
+	KUNIT_EXPECT_EQ(test, f->msgs[0]->hdr.req_id, 5);
+	KUNIT_EXPECT_EQ(test, f->msgs[0]->hdr.len, 4);
+	KUNIT_EXPECT_STREQ(test, f->msgs[0]->body, "new");
+	KUNIT_EXPECT_EQ(test, f->msgs[1]->hdr.type, 0x1234);
+	KUNIT_EXPECT_EQ(test, f->msgs[1]->hdr.req_id, 6);
+	KUNIT_EXPECT_EQ(test, f->msgs[1]->body[0], '\0');
+	KUNIT_EXPECT_EQ(test, intf->rsp_cons, intf->rsp_prod);
 }
 
 static void xb_rx_reports_corrupt_indexes_and_leaves_page_unchanged(struct kunit *test)
@@ -584,6 +660,252 @@ static void xb_comms_corrupt_request_indexes_break_without_writing(struct kunit 
 	KUNIT_EXPECT_MEMEQ(test, intf, before, sizeof(*before));
 }
 
+/*
+ * Run one pass against a peer that refills the response ring with every
+ * delivery, with a request queued: the pass must end after a bounded
+ * amount of reading (the budget is four rings' worth, plus the one read
+ * in progress) and still write the request.  Returns the bytes read.
+ */
+static u32 xb_test_endless_pass(struct kunit *test)
+{
+	struct xb_fake *f = xb_fake_of(test);
+	struct xenstore_domain_interface *intf = f->comms.intf;
+	struct xb_fake_out fo = { };
+	u8 wire[16 + 7];
+	u32 read;
+
+	xb_fake_out_init(&fo, 77, "request");
+	KUNIT_ASSERT_EQ(test, xb_comms_queue(&f->comms, &fo.out), 0);
+	f->refill_left = 4096;
+	xb_fake_refill(f);
+
+	xb_comms_poll(&f->comms);
+	read = intf->rsp_cons;
+
+	KUNIT_EXPECT_LE(test, read, 5 * XENSTORE_RING_SIZE);
+	KUNIT_EXPECT_LT(test, f->nr_delivered, 4096);
+	KUNIT_EXPECT_EQ(test, f->broken_calls, 0);
+	/* The same pass wrote the request and told the peer. */
+	KUNIT_EXPECT_EQ(test, fo.sent_calls, 1);
+	KUNIT_EXPECT_EQ(test, fo.sent_err, 0);
+	KUNIT_ASSERT_EQ(test, xb_fake_req_pull(intf, wire, sizeof(wire)),
+			sizeof(wire));
+	KUNIT_EXPECT_MEMEQ(test, wire + 16, "request", 7);
+	KUNIT_EXPECT_GE(test, f->notified, 1);
+	/* More is waiting: the thread comes back for it. */
+	KUNIT_EXPECT_TRUE(test, xb_ring_can_read(intf));
+	f->refill_left = 0;
+	return read;
+}
+
+/*
+ * Fifteen frames in sixteen of a type no xenstored sends today (they used
+ * to be skipped without counting towards the budget), one XS_READ: every
+ * frame counts, so the pass still ends.
+ */
+static void xb_comms_read_pass_ends_under_endless_frames(struct kunit *test)
+{
+	struct xb_fake *f = xb_fake_of(test);
+
+	f->refill_period = 16;
+	f->refill_type = 0xffff;
+	f->refill_body = 48;
+	xb_test_endless_pass(test);
+}
+
+/* Frames of nearly a ring each: the pass ends on bytes, not frames. */
+static void xb_comms_read_pass_ends_after_a_few_rings_of_bytes(struct kunit *test)
+{
+	struct xb_fake *f = xb_fake_of(test);
+
+	f->refill_period = 1;
+	f->refill_type = XS_READ;
+	f->refill_body = 1000;
+	xb_test_endless_pass(test);
+	KUNIT_EXPECT_LT(test, f->nr_delivered, 8);
+}
+
+/* ------------------------------------------------------------------ */
+/* Stale responses at connect                                          */
+/* ------------------------------------------------------------------ */
+
+/*
+ * The stale frames went and the connection lived: the one message
+ * delivered is the fresh reply (req_id 2, "fresh") pushed after them, and
+ * the ring is read to its end.
+ */
+static void xb_expect_only_fresh(struct kunit *test, struct xb_fake *f)
+{
+	struct xenstore_domain_interface *intf = f->comms.intf;
+
+	KUNIT_EXPECT_EQ(test, f->broken_calls, 0);
+	KUNIT_ASSERT_EQ(test, f->nr_msgs, 1);
+	KUNIT_EXPECT_EQ(test, f->msgs[0]->hdr.req_id, 2);
+	KUNIT_EXPECT_STREQ(test, f->msgs[0]->body, "fresh");
+	KUNIT_EXPECT_EQ(test, intf->rsp_cons, intf->rsp_prod);
+}
+
+/*
+ * After a kexec xenstored may have published the header of its answer to
+ * the previous kernel but not the body yet.  The body arrives after we
+ * connected; it must be dropped with its header, not read as a header.
+ */
+static void xb_comms_stale_header_at_connect_drops_late_body(struct kunit *test)
+{
+	struct xb_fake *f = xb_fake_of(test);
+	struct xenstore_domain_interface *intf = f->comms.intf;
+	struct xsd_sockmsg hdr = { .type = XS_READ, .req_id = 1, .len = 40 };
+	u8 late[40];
+
+	memset(late, 'z', sizeof(late));
+	xb_fake_rsp_push(intf, &hdr, sizeof(hdr));
+	xb_comms_check_ring(&f->comms, false);
+	/* Connecting reads nothing and writes no index. */
+	KUNIT_EXPECT_EQ(test, intf->rsp_cons, 0);
+	KUNIT_EXPECT_EQ(test, intf->rsp_prod, 16);
+
+	xb_fake_rsp_push(intf, late, sizeof(late));
+	xb_fake_rsp_push_msg(intf, XS_READ, 2, "fresh", 5);
+	xb_comms_poll(&f->comms);
+
+	KUNIT_EXPECT_EQ(test, f->broken_calls, 0);
+	KUNIT_EXPECT_FALSE(test, f->comms.broken);
+	KUNIT_ASSERT_EQ(test, f->nr_msgs, 1);
+	KUNIT_EXPECT_EQ(test, f->msgs[0]->hdr.req_id, 2);
+	KUNIT_EXPECT_EQ(test, f->msgs[0]->hdr.len, 5);
+	KUNIT_EXPECT_STREQ(test, f->msgs[0]->body, "fresh");
+	KUNIT_EXPECT_EQ(test, intf->rsp_cons, intf->rsp_prod);
+	KUNIT_EXPECT_TRUE(test, xb_rx_idle(&f->comms.rx));
+}
+
+/*
+ * After a resume the connection is a new one: what the old one left in
+ * the ring, a frame cut short included, will never be finished, so it is
+ * all dropped at once and the new connection's first frame is delivered.
+ */
+static void xb_comms_stale_bytes_after_resume_are_dropped_at_once(struct kunit *test)
+{
+	struct xb_fake *f = xb_fake_of(test);
+	struct xenstore_domain_interface *intf = f->comms.intf;
+	struct xsd_sockmsg hdr = { .type = XS_WATCH_EVENT, .len = 40 };
+
+	xb_fake_rsp_push(intf, &hdr, sizeof(hdr));
+	xb_comms_check_ring(&f->comms, true);
+	KUNIT_EXPECT_EQ(test, intf->rsp_cons, 16);
+
+	xb_fake_rsp_push_msg(intf, XS_READ, 2, "fresh", 5);
+	xb_comms_poll(&f->comms);
+	KUNIT_EXPECT_EQ(test, f->broken_calls, 0);
+	KUNIT_ASSERT_EQ(test, f->nr_msgs, 1);
+	KUNIT_EXPECT_STREQ(test, f->msgs[0]->body, "fresh");
+}
+
+/* Only 10 of the stale header's 16 bytes were there at connect. */
+static void xb_comms_stale_partial_header_at_connect_drops_whole_frame(struct kunit *test)
+{
+	struct xb_fake *f = xb_fake_of(test);
+	struct xenstore_domain_interface *intf = f->comms.intf;
+	struct xsd_sockmsg hdr = { .type = XS_DIRECTORY, .req_id = 1, .len = 24 };
+	u8 late[24];
+
+	memset(late, 'y', sizeof(late));
+	intf->rsp_cons = XENSTORE_RING_SIZE - 4;
+	intf->rsp_prod = XENSTORE_RING_SIZE - 4;
+	xb_fake_rsp_push(intf, &hdr, 10);
+	xb_comms_check_ring(&f->comms, false);
+
+	xb_fake_rsp_push(intf, (u8 *)&hdr + 10, 6);
+	xb_fake_rsp_push(intf, late, sizeof(late));
+	xb_fake_rsp_push_msg(intf, XS_READ, 2, "fresh", 5);
+	xb_comms_poll(&f->comms);
+
+	xb_expect_only_fresh(test, f);
+}
+
+/*
+ * Whole stale frames, then one whose body is still missing: all of them
+ * go, and what follows the last one is delivered.
+ */
+static void xb_comms_stale_frames_at_connect_are_dropped_whole(struct kunit *test)
+{
+	struct xb_fake *f = xb_fake_of(test);
+	struct xenstore_domain_interface *intf = f->comms.intf;
+	struct xsd_sockmsg hdr = { .type = XS_WATCH_EVENT, .len = 20 };
+	u8 late[20];
+
+	memset(late, 'x', sizeof(late));
+	xb_fake_rsp_push_msg(intf, XS_READ, 1, "old one", 8);
+	xb_fake_rsp_push_msg(intf, XS_ERROR, 2, "EIO", 4);
+	xb_fake_rsp_push(intf, &hdr, sizeof(hdr));
+	xb_fake_rsp_push(intf, late, 7);
+	xb_comms_check_ring(&f->comms, false);
+
+	xb_comms_poll(&f->comms);
+	KUNIT_EXPECT_EQ(test, f->nr_msgs, 0);
+	xb_fake_rsp_push(intf, late + 7, sizeof(late) - 7);
+	xb_fake_rsp_push_msg(intf, XS_WRITE, 3, "OK", 3);
+	xb_comms_poll(&f->comms);
+
+	KUNIT_EXPECT_EQ(test, f->broken_calls, 0);
+	KUNIT_ASSERT_EQ(test, f->nr_msgs, 1);
+	KUNIT_EXPECT_EQ(test, f->msgs[0]->hdr.req_id, 3);
+	KUNIT_EXPECT_EQ(test, f->msgs[0]->hdr.type, XS_WRITE);
+	KUNIT_EXPECT_STREQ(test, f->msgs[0]->body, "OK");
+	KUNIT_EXPECT_EQ(test, intf->rsp_cons, intf->rsp_prod);
+}
+
+/*
+ * A stale header too long to be a frame tells us nothing about where the
+ * next one starts: the rest of the stale bytes go, nothing more, and the
+ * connection stays up.
+ */
+static void xb_comms_stale_oversize_header_drops_only_stale_bytes(struct kunit *test)
+{
+	struct xb_fake *f = xb_fake_of(test);
+	struct xenstore_domain_interface *intf = f->comms.intf;
+	struct xsd_sockmsg hdr = { .type = XS_READ, .len = XB_PAYLOAD_MAX + 1 };
+	u8 junk[20];
+
+	memset(junk, 'w', sizeof(junk));
+	xb_fake_rsp_push(intf, &hdr, sizeof(hdr));
+	xb_fake_rsp_push(intf, junk, sizeof(junk));
+	xb_comms_check_ring(&f->comms, false);
+	xb_fake_rsp_push_msg(intf, XS_READ, 2, "fresh", 5);
+	xb_comms_poll(&f->comms);
+
+	xb_expect_only_fresh(test, f);
+}
+
+/* A stale frame half discarded is not a boundary to park at. */
+static void xb_comms_pause_waits_for_end_of_stale_frame(struct kunit *test)
+{
+	struct xb_fake *f = xb_fake_of(test);
+	struct xenstore_domain_interface *intf = f->comms.intf;
+	struct xsd_sockmsg hdr = { .type = XS_READ, .req_id = 1, .len = 30 };
+	XENSTORE_RING_IDX boundary;
+	u8 late[30];
+
+	memset(late, 'v', sizeof(late));
+	xb_fake_rsp_push(intf, &hdr, sizeof(hdr));
+	xb_fake_rsp_push(intf, late, 10);
+	xb_comms_check_ring(&f->comms, false);
+	xb_comms_poll(&f->comms);
+	xb_fake_request_pause(&f->comms);
+
+	xb_comms_poll(&f->comms);
+	KUNIT_EXPECT_FALSE(test, f->comms.paused);
+
+	xb_fake_rsp_push(intf, late + 10, sizeof(late) - 10);
+	boundary = intf->rsp_prod;
+	xb_fake_rsp_push_msg(intf, XS_READ, 2, "later", 5);
+	xb_comms_poll(&f->comms);
+
+	KUNIT_EXPECT_TRUE(test, f->comms.paused);
+	KUNIT_EXPECT_EQ(test, f->nr_msgs, 0);
+	KUNIT_EXPECT_EQ(test, intf->rsp_cons, boundary);
+	KUNIT_EXPECT_EQ(test, f->broken_calls, 0);
+}
+
 /* ------------------------------------------------------------------ */
 /* Parking for suspend                                                 */
 /* ------------------------------------------------------------------ */
@@ -653,8 +975,9 @@ static struct kunit_case xb_comms_test_cases[] = {
 	KUNIT_CASE(xb_rx_reads_frame_across_index_overflow),
 	KUNIT_CASE(xb_rx_delivers_empty_body_nul_terminated),
 	KUNIT_CASE(xb_rx_stops_at_oversize_frame_without_consuming_body),
-	KUNIT_CASE(xb_rx_skips_unknown_type_and_parses_next_frame),
-	KUNIT_CASE(xb_rx_skips_unknown_type_with_empty_body),
+	KUNIT_CASE(xb_rx_hands_up_unknown_type_and_parses_next_frame),
+	KUNIT_CASE(xb_rx_hands_up_unknown_type_with_empty_body),
+	KUNIT_CASE(xb_comms_delivers_reply_of_type_newer_than_ours),
 	KUNIT_CASE(xb_rx_reports_corrupt_indexes_and_leaves_page_unchanged),
 	KUNIT_CASE(xb_comms_notifies_peer_once_per_pass_that_moved),
 	KUNIT_CASE(xb_comms_send_rejects_length_mismatch),
@@ -665,6 +988,14 @@ static struct kunit_case xb_comms_test_cases[] = {
 	KUNIT_CASE(xb_comms_broken_refuses_new_requests),
 	KUNIT_CASE(xb_comms_error_field_breaks_connection_before_reading),
 	KUNIT_CASE(xb_comms_corrupt_request_indexes_break_without_writing),
+	KUNIT_CASE(xb_comms_read_pass_ends_under_endless_frames),
+	KUNIT_CASE(xb_comms_read_pass_ends_after_a_few_rings_of_bytes),
+	KUNIT_CASE(xb_comms_stale_header_at_connect_drops_late_body),
+	KUNIT_CASE(xb_comms_stale_partial_header_at_connect_drops_whole_frame),
+	KUNIT_CASE(xb_comms_stale_bytes_after_resume_are_dropped_at_once),
+	KUNIT_CASE(xb_comms_stale_frames_at_connect_are_dropped_whole),
+	KUNIT_CASE(xb_comms_stale_oversize_header_drops_only_stale_bytes),
+	KUNIT_CASE(xb_comms_pause_waits_for_end_of_stale_frame),
 	KUNIT_CASE(xb_comms_pause_waits_for_incoming_message_boundary),
 	KUNIT_CASE(xb_comms_pause_finishes_partly_written_request_only),
 	{}

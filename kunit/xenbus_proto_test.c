@@ -264,10 +264,23 @@ static void xb_test_hdr_rejects_oversized_body(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hdr_check(XS_INVALID, 0xffffffff), -EMSGSIZE);
 }
 
-static void xb_test_hdr_rejects_unknown_type(struct kunit *test)
+/*
+ * A newer xenstored answers a request of a type we have no name for with
+ * a reply of that type: only the length decides whether a header is good.
+ */
+static void xb_test_hdr_accepts_types_newer_than_ours(struct kunit *test)
 {
-	KUNIT_EXPECT_EQ(test, hdr_check(XB_TYPE_MAX + 1, 0), -EPROTO);
-	KUNIT_EXPECT_EQ(test, hdr_check(XS_INVALID, 4), -EPROTO);
+	KUNIT_EXPECT_EQ(test, hdr_check(XB_TYPE_MAX + 1, 8), 0);
+	KUNIT_EXPECT_EQ(test, hdr_check(0x1234, XB_PAYLOAD_MAX), 0);
+	KUNIT_EXPECT_EQ(test, hdr_check(0xffffffff, 0), 0);
+	KUNIT_EXPECT_EQ(test, hdr_check(0x1234, XB_PAYLOAD_MAX + 1), -EMSGSIZE);
+}
+
+/* Even XS_INVALID is framed like any other: the length finds the next. */
+static void xb_test_hdr_accepts_invalid_type(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, hdr_check(XB_TYPE_MAX + 1, 0), 0);
+	KUNIT_EXPECT_EQ(test, hdr_check(XS_INVALID, 4), 0);
 }
 
 /* ------------------------------------------------------------------ */
@@ -541,14 +554,27 @@ static void xs_test_user_msg_transaction_end_body(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, user_check(test, XS_TRANSACTION_END, "TT", 2), EINVAL);
 }
 
+/* As on Linux, a request of any type is forwarded to xenstored. */
+static void xs_test_user_msg_forwards_unknown_types(struct kunit *test)
+{
+	struct xsd_sockmsg hdr = { .type = 0x1234, .len = XS_USER_BODY_MAX + 1 };
+
+	KUNIT_EXPECT_EQ(test, user_check(test, XB_TYPE_MAX + 1, "", 1), 0);
+	KUNIT_EXPECT_EQ(test, user_check(test, 0x1234, "abc", 3), 0);
+	KUNIT_EXPECT_EQ(test, user_check(test, 0xffffffff, "", 0), 0);
+	/* The size limit holds whatever the type. */
+	KUNIT_EXPECT_EQ(test, xs_user_msg_check(&hdr, NULL), E2BIG);
+}
+
+/* Not even reply-only or invalid types are refused: xenstored judges. */
 static void xs_test_user_msg_type_check(struct kunit *test)
 {
 	KUNIT_EXPECT_EQ(test, user_check(test, XS_READ, "a", 2), 0);
 	KUNIT_EXPECT_EQ(test, user_check(test, XB_TYPE_SET_QUOTA, "", 1), 0);
-	KUNIT_EXPECT_EQ(test, user_check(test, XS_WATCH_EVENT, "a\0b", 4), EINVAL);
-	KUNIT_EXPECT_EQ(test, user_check(test, XS_ERROR, "EIO", 4), EINVAL);
-	KUNIT_EXPECT_EQ(test, user_check(test, XB_TYPE_MAX + 1, "", 1), EINVAL);
-	KUNIT_EXPECT_EQ(test, user_check(test, XS_INVALID, "", 1), EINVAL);
+	KUNIT_EXPECT_EQ(test, user_check(test, XS_WATCH_EVENT, "a\0b", 4), 0);
+	KUNIT_EXPECT_EQ(test, user_check(test, XS_ERROR, "EIO", 4), 0);
+	KUNIT_EXPECT_EQ(test, user_check(test, XB_TYPE_MAX + 1, "", 1), 0);
+	KUNIT_EXPECT_EQ(test, user_check(test, XS_INVALID, "", 1), 0);
 }
 
 static struct kunit_case xenbus_proto_cases[] = {
@@ -565,7 +591,8 @@ static struct kunit_case xenbus_proto_cases[] = {
 	KUNIT_CASE(xb_test_can_read_write_on_corrupt_ring),
 	KUNIT_CASE(xb_test_hdr_accepts_every_reply_type),
 	KUNIT_CASE(xb_test_hdr_rejects_oversized_body),
-	KUNIT_CASE(xb_test_hdr_rejects_unknown_type),
+	KUNIT_CASE(xb_test_hdr_accepts_types_newer_than_ours),
+	KUNIT_CASE(xb_test_hdr_accepts_invalid_type),
 	KUNIT_CASE(xs_test_errno_maps_whole_table),
 	KUNIT_CASE(xs_test_errno_maps_eperm),
 	KUNIT_CASE(xs_test_errno_unknown_gives_zero),
@@ -587,6 +614,7 @@ static struct kunit_case xenbus_proto_cases[] = {
 	KUNIT_CASE(xs_test_user_msg_limits_body_size),
 	KUNIT_CASE(xs_test_user_msg_watch_bodies),
 	KUNIT_CASE(xs_test_user_msg_transaction_end_body),
+	KUNIT_CASE(xs_test_user_msg_forwards_unknown_types),
 	KUNIT_CASE(xs_test_user_msg_type_check),
 	{}
 };

@@ -484,12 +484,28 @@ static void hdr_rejects_oversized_body(void)
 	EXPECT_EQ(hdr(XS_INVALID, 5000), -EMSGSIZE);
 }
 
-static void hdr_rejects_types_xenstored_never_sends(void)
+/*
+ * A newer xenstored answers a request of a type we have no name for with
+ * a reply of that type; the header is as well framed as any other.
+ */
+static void hdr_accepts_types_newer_than_ours(void)
 {
-	EXPECT_EQ(hdr(XB_TYPE_MAX + 1, 0), -EPROTO);
-	EXPECT_EQ(hdr(XS_INVALID, 0), -EPROTO);
-	EXPECT_EQ(hdr(0xffffffffu, 4), -EPROTO);
-	EXPECT_EQ(hdr(0x80000000u, 4), -EPROTO);
+	EXPECT_EQ(hdr(XB_TYPE_MAX + 1, 0), 0);
+	EXPECT_EQ(hdr(27, 8), 0);
+	EXPECT_EQ(hdr(0x1234, 3), 0);
+	EXPECT_EQ(hdr(0x1234, XENSTORE_PAYLOAD_MAX), 0);
+	EXPECT_EQ(hdr(0xffffffffu, 4), 0);
+	/* Only the length can make a header unusable. */
+	EXPECT_EQ(hdr(0x1234, XENSTORE_PAYLOAD_MAX + 1), -EMSGSIZE);
+}
+
+/* Not even these: the length still finds the next frame. */
+static void hdr_accepts_types_xenstored_never_sends(void)
+{
+	EXPECT_EQ(hdr(XS_INVALID, 0), 0);
+	EXPECT_EQ(hdr(XS_INVALID, XENSTORE_PAYLOAD_MAX), 0);
+	EXPECT_EQ(hdr(0xffffffffu, 4), 0);
+	EXPECT_EQ(hdr(0x80000000u, 4), 0);
 }
 
 /* ------------------------------------------------------------------ */
@@ -965,21 +981,35 @@ static void user_msg_accepts_request_types(void)
 	u32 t;
 
 	for (t = 0; t <= XB_TYPE_MAX; t++) {
-		if (t == XS_WATCH_EVENT || t == XS_ERROR || t == XS_WATCH ||
-		    t == XS_UNWATCH || t == XS_TRANSACTION_END)
+		if (t == XS_WATCH || t == XS_UNWATCH || t == XS_TRANSACTION_END)
 			continue;
 		EXPECT_EQ(user(t, "x", 2), 0);
 		EXPECT_EQ(user(t, "", 0), 0);
 	}
 }
 
-static void user_msg_rejects_reply_only_and_unknown_types(void)
+/* Linux forwards any type, so a newer xenstored's commands keep working. */
+static void user_msg_forwards_unknown_types(void)
 {
-	EXPECT_EQ(user(XS_WATCH_EVENT, "p\0t", 4), EINVAL);
-	EXPECT_EQ(user(XS_ERROR, "EIO", 4), EINVAL);
-	EXPECT_EQ(user(XB_TYPE_MAX + 1, "", 1), EINVAL);
-	EXPECT_EQ(user(XS_INVALID, "", 1), EINVAL);
-	EXPECT_EQ(user(0xffffffffu, "", 0), EINVAL);
+	struct xsd_sockmsg h = { .type = 0x1234 };
+
+	EXPECT_EQ(user(XB_TYPE_MAX + 1, "", 1), 0);
+	EXPECT_EQ(user(27, "x", 2), 0);
+	EXPECT_EQ(user(0x1234, "abc", 3), 0);
+	EXPECT_EQ(user(0x1234, "", 0), 0);
+	EXPECT_EQ(user(0xffffffffu, "a\0b", 4), 0);
+	/* The size limit still holds whatever the type. */
+	h.len = XS_USER_BODY_MAX + 1;
+	EXPECT_EQ(xs_user_msg_check(&h, NULL), E2BIG);
+}
+
+/* Reply-only and invalid types too: what they mean is xenstored's call. */
+static void user_msg_forwards_reply_only_and_invalid_types(void)
+{
+	EXPECT_EQ(user(XS_WATCH_EVENT, "p\0t", 4), 0);
+	EXPECT_EQ(user(XS_ERROR, "EIO", 4), 0);
+	EXPECT_EQ(user(XS_INVALID, "", 1), 0);
+	EXPECT_EQ(user(0xffffffffu, "", 0), 0);
 }
 
 int main(void)
@@ -1001,7 +1031,8 @@ int main(void)
 
 	RUN(hdr_accepts_every_reply_type);
 	RUN(hdr_rejects_oversized_body);
-	RUN(hdr_rejects_types_xenstored_never_sends);
+	RUN(hdr_accepts_types_newer_than_ours);
+	RUN(hdr_accepts_types_xenstored_never_sends);
 
 	RUN(errno_maps_every_wire_string);
 	RUN(errno_maps_eperm);
@@ -1040,7 +1071,8 @@ int main(void)
 	RUN(user_msg_watch_rejects_malformed_body);
 	RUN(user_msg_transaction_end_needs_t_or_f);
 	RUN(user_msg_accepts_request_types);
-	RUN(user_msg_rejects_reply_only_and_unknown_types);
+	RUN(user_msg_forwards_unknown_types);
+	RUN(user_msg_forwards_reply_only_and_invalid_types);
 
 	printf("%d passed, %d failed\n", n_passed, n_failed);
 	return n_failed ? 1 : 0;
