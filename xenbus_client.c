@@ -24,6 +24,8 @@
 #include <linux/types.h>
 #include <linux/vmalloc.h>
 
+#include <kunit/static_stub.h>
+
 #include <asm/xen/hypercall.h>
 #include <asm/xen/hypervisor.h>
 
@@ -75,7 +77,10 @@ struct xb_ring_map {
  */
 struct xb_ring_ops {
 	const char *name;
-	/* Map @map->nr_grefs grants; 0, -errno or a GNTST_* error. */
+	/*
+	 * Map @map->nr_grefs grants.  0; -ENOMEM, unreported; or -ENOENT
+	 * once a grant Xen refused has been reported as fatal.
+	 */
 	int (*map)(struct xenbus_device *dev, struct xb_ring_map *map,
 		   const grant_ref_t *grefs);
 	/*
@@ -175,19 +180,37 @@ static void xb_report(struct xenbus_device *dev, int err,
 	kfree(msg);
 }
 
+static void xb_switch_state(struct xenbus_device *dev,
+			    enum xenbus_state state, unsigned int depth);
+
 /*
- * The variadic entry points all funnel into xb_report() through one
+ * What xenbus_dev_error() (@fatal false) and xenbus_dev_fatal() do.  The
+ * KUnit suite redirects this to a recorder, so that the error paths of
+ * this file can be checked for what they report without a store.
+ */
+static void xb_dev_report(struct xenbus_device *dev, int err, bool fatal,
+			  struct va_format *vaf)
+{
+	KUNIT_STATIC_STUB_REDIRECT(xb_dev_report, dev, err, fatal, vaf);
+
+	xb_report(dev, err, vaf);
+	if (fatal)
+		xb_switch_state(dev, XenbusStateClosing, 0);
+}
+
+/*
+ * The variadic entry points all funnel into xb_dev_report() through one
  * struct va_format, which printk's %pV expands in place.  Each of them
  * names its last fixed parameter "fmt", which va_start() needs by name.
  */
-#define XB_REPORT(dev, err)					\
+#define XB_REPORT(dev, err, fatal)				\
 	do {							\
 		struct va_format __vaf = { .fmt = fmt };	\
 		va_list __ap;					\
 								\
 		va_start(__ap, fmt);				\
 		__vaf.va = &__ap;				\
-		xb_report((dev), (err), &__vaf);		\
+		xb_dev_report((dev), (err), (fatal), &__vaf);	\
 		va_end(__ap);					\
 	} while (0)
 
@@ -204,12 +227,9 @@ static void xb_report(struct xenbus_device *dev, int err,
  */
 void xenbus_dev_error(struct xenbus_device *dev, int err, const char *fmt, ...)
 {
-	XB_REPORT(dev, err);
+	XB_REPORT(dev, err, false);
 }
 EXPORT_SYMBOL_GPL(xenbus_dev_error);
-
-static void xb_switch_state(struct xenbus_device *dev,
-			    enum xenbus_state state, unsigned int depth);
 
 /**
  * xenbus_dev_fatal - report an error and start closing the device
@@ -223,8 +243,7 @@ static void xb_switch_state(struct xenbus_device *dev,
  */
 void xenbus_dev_fatal(struct xenbus_device *dev, int err, const char *fmt, ...)
 {
-	XB_REPORT(dev, err);
-	xb_switch_state(dev, XenbusStateClosing, 0);
+	XB_REPORT(dev, err, true);
 }
 EXPORT_SYMBOL_GPL(xenbus_dev_fatal);
 
@@ -244,8 +263,8 @@ enum xb_switch_step {
  *
  * A missing node means the toolstack removed the device's directory;
  * writing "state" would create it again and leave a half device nobody
- * owns, so the switch is dropped.  A node that is there but does not
- * parse is still ours to overwrite.
+ * owns, so nothing is written.  A node that is there but does not parse
+ * is still ours to overwrite.
  */
 static enum xb_switch_step xb_switch_step(int scanf_ret)
 {
@@ -363,8 +382,15 @@ static void xb_switch_run(const struct xb_switch_ops *ops, void *ctx,
 			break;
 		case XB_SWITCH_GONE:
 			ops->end(ctx, xbt, true);
-			dev_dbg(&dev->dev, "%s is gone, not switching to %s\n",
+			dev_dbg(&dev->dev, "%s is gone, not writing %s\n",
 				dev->nodename, xenbus_strstate(state));
+			/*
+			 * The switch still happened as far as this side is
+			 * concerned: sysfs "state" and the driver's own checks
+			 * of dev->state must see the device leave, as stock
+			 * does, even though the store has no node to show it.
+			 */
+			dev->state = state;
 			return;
 		case XB_SWITCH_FAIL:
 			ops->end(ctx, xbt, true);
@@ -410,9 +436,10 @@ static void xb_switch_state(struct xenbus_device *dev,
  *
  * Writes @new_state to <nodename>/state in a transaction that first
  * checks the node still exists, so that a device the toolstack already
- * removed is not brought back.  @dev->state follows only once the write
- * is committed.  A failure is reported as by xenbus_dev_error() and the
- * device is then switched to XenbusStateClosing, once.  May sleep.
+ * removed is not brought back.  @dev->state follows once the write is
+ * committed, or at once if the node is gone (nothing is written then).
+ * A failure is reported as by xenbus_dev_error() and the device is then
+ * switched to XenbusStateClosing, once.  May sleep.
  *
  * Return: 0.  Callers learn about failures from the store, not from
  * here.
@@ -820,13 +847,64 @@ EXPORT_SYMBOL_GPL(xenbus_free_evtchn);
 /* ------------------------------------------------------------------ */
 
 /*
+ * Every call the mapping code makes into Xen or for the memory behind a
+ * ring goes through one of these wrappers, which the KUnit suite can
+ * redirect to a fake grant table.
+ */
+
+/* Map a batch; Xen's verdict on each grant is in its op's status. */
+static void xb_gnttab_map(struct gnttab_map_grant_ref *ops, unsigned int nr)
+{
+	KUNIT_STATIC_STUB_REDIRECT(xb_gnttab_map, ops, nr);
+
+	/* Also retries a grant whose page is paged out (GNTST_eagain). */
+	gnttab_batch_map(ops, nr);
+}
+
+/*
+ * Unmap a batch.  Nonzero if the hypercall as a whole failed; otherwise
+ * Xen's verdict on each grant is in its op's status.
+ */
+static int xb_gnttab_unmap(struct gnttab_unmap_grant_ref *ops,
+			   unsigned int nr)
+{
+	KUNIT_STATIC_STUB_REDIRECT(xb_gnttab_unmap, ops, nr);
+
+	return HYPERVISOR_grant_table_op(GNTTABOP_unmap_grant_ref, ops, nr);
+}
+
+/* Pages with no RAM behind them, for grants to be mapped onto. */
+static int xb_alloc_frames(unsigned int nr_pages, struct page **pages)
+{
+	KUNIT_STATIC_STUB_REDIRECT(xb_alloc_frames, nr_pages, pages);
+
+	return xen_alloc_unpopulated_pages(nr_pages, pages);
+}
+
+static void xb_free_frames(unsigned int nr_pages, struct page **pages)
+{
+	KUNIT_STATIC_STUB_REDIRECT(xb_free_frames, nr_pages, pages);
+
+	xen_free_unpopulated_pages(nr_pages, pages);
+}
+
+static void *xb_vmap_frames(struct page **pages, unsigned int nr_pages)
+{
+	KUNIT_STATIC_STUB_REDIRECT(xb_vmap_frames, pages, nr_pages);
+
+	return vmap(pages, nr_pages, VM_MAP | VM_IOREMAP, PAGE_KERNEL);
+}
+
+/*
  * Keep the handle of every grant that mapped; mark the others unmapped.
- * Returns GNTST_okay, or the first failure.  A status Xen never wrote
- * (still the positive value gnttab_set_map_op() put there) counts as a
- * general error, so a failure is never mistaken for success.
+ * Returns GNTST_okay, or the status of the first grant that failed, whose
+ * index is then in *@bad.  A status Xen never wrote (still the positive
+ * value gnttab_set_map_op() put there) counts as a general error, so a
+ * failure is never mistaken for success.
  */
 static int xb_note_handles(const struct gnttab_map_grant_ref *ops,
-			   unsigned int nr, grant_handle_t *handles)
+			   unsigned int nr, grant_handle_t *handles,
+			   unsigned int *bad)
 {
 	int first = GNTST_okay;
 	unsigned int i;
@@ -837,11 +915,29 @@ static int xb_note_handles(const struct gnttab_map_grant_ref *ops,
 			continue;
 		}
 		handles[i] = INVALID_GRANT_HANDLE;
-		if (first == GNTST_okay)
+		if (first == GNTST_okay) {
 			first = ops[i].status < 0 ? ops[i].status :
 						    GNTST_general_error;
+			*bad = i;
+		}
 	}
 	return first;
+}
+
+/*
+ * Xen refused grant @gref with @status: typically the other end published
+ * a reference that is not, or no longer, granted to us.  Reported as
+ * fatal with Xen's status, and -ENOENT for the caller, as stock: drivers
+ * pass what they get on to their own report, and a GNTST_* value read as
+ * an errno would name the wrong error there.
+ */
+static int xb_map_refused(struct xenbus_device *dev, grant_ref_t gref,
+			  int status)
+{
+	/* Stock's words, as seen in the lab: log readers look for them. */
+	xenbus_dev_fatal(dev, status, "mapping in shared page %u from domain %d",
+			 gref, dev->otherend_id);
+	return -ENOENT;
 }
 
 /*
@@ -920,7 +1016,7 @@ static int xb_pv_unmap(struct xenbus_device *dev, struct xb_ring_map *map)
 	}
 
 	if (nr) {
-		if (HYPERVISOR_grant_table_op(GNTTABOP_unmap_grant_ref, ops, nr))
+		if (xb_gnttab_unmap(ops, nr))
 			err = GNTST_general_error;
 		else
 			err = xb_forget_handles(ops, idx, nr, map->handles);
@@ -941,8 +1037,8 @@ static int xb_pv_map(struct xenbus_device *dev, struct xb_ring_map *map,
 	struct gnttab_map_grant_ref ops[XENBUS_MAX_RING_GRANTS];
 	unsigned long size = map->nr_grefs * PAGE_SIZE;
 	struct xb_pv_ptes ptes = { .nr = 0 };
-	unsigned int i;
-	int err;
+	unsigned int i, bad;
+	int err, status;
 
 	/* A PV guest on x86: a page is a grant. */
 	BUILD_BUG_ON(PAGE_SIZE != XEN_PAGE_SIZE);
@@ -954,24 +1050,24 @@ static int xb_pv_map(struct xenbus_device *dev, struct xb_ring_map *map,
 	/* Fills in the page tables down to the PTEs, which Xen then uses. */
 	err = apply_to_page_range(&init_mm, (unsigned long)map->area->addr,
 				  size, xb_pv_note_pte, &ptes);
-	if (!err && ptes.nr != map->nr_grefs)
-		err = -EINVAL;
-	if (err) {
+	if (err || ptes.nr != map->nr_grefs) {
+		/* Page tables for the range: VA space we could not set up. */
 		free_vm_area(map->area);
 		map->area = NULL;
-		return err;
+		return -ENOMEM;
 	}
 
 	for (i = 0; i < map->nr_grefs; i++)
 		gnttab_set_map_op(&ops[i], ptes.maddr[i],
 				  GNTMAP_host_map | GNTMAP_contains_pte,
 				  grefs[i], dev->otherend_id);
-	gnttab_batch_map(ops, map->nr_grefs);
+	xb_gnttab_map(ops, map->nr_grefs);
 
-	err = xb_note_handles(ops, map->nr_grefs, map->handles);
-	if (err) {
+	status = xb_note_handles(ops, map->nr_grefs, map->handles, &bad);
+	if (status) {
+		/* First: a failed undo must not overwrite the cause's report. */
 		xb_pv_unmap(dev, map);
-		return err;
+		return xb_map_refused(dev, grefs[bad], status);
 	}
 
 	map->vaddr = map->area->addr;
@@ -990,6 +1086,19 @@ static const struct xb_ring_ops xb_ring_ops_pv = {
  * RAM behind it (an "unpopulated" page), and the pages are then vmap()ed
  * into one contiguous range.  Grant i lives in the (i % XEN_PFN_PER_PAGE)
  * 4 KiB piece of page i / XEN_PFN_PER_PAGE.
+ *
+ * Grants are mapped and unmapped with the plain batch hypercalls, not
+ * with gnttab_map_refs() and gnttab_unmap_refs().  Those mark each page
+ * PageForeign and store the grant where xen_page_foreign() finds it:
+ * in page->private on 64-bit, but on 32-bit in a record page->private
+ * points to, which only gnttab_alloc_pages() sets up.  Unpopulated pages
+ * have 0 there, so a 32-bit driver domain (Arm32, i386 PAE) would oops on
+ * its first ring.  Nothing here needs that record: the pages never leave
+ * this file.  Nor the p2m updates those calls make: on x86
+ * set_foreign_p2m_mapping() and clear_foreign_p2m_mapping() return at
+ * once in an auto-translated guest, and on Arm they only record the
+ * frame's machine address for pfn_to_bfn(), which swiotlb-xen needs to
+ * DMA to a foreign page; a ring is only ever touched by the CPU.
  */
 static struct page *xb_hvm_grant_page(const struct xb_ring_map *map,
 				      unsigned int i)
@@ -1010,7 +1119,6 @@ static int xb_hvm_unmap_grants(struct xenbus_device *dev,
 			       struct xb_ring_map *map)
 {
 	struct gnttab_unmap_grant_ref ops[XENBUS_MAX_RING_GRANTS];
-	struct page *pages[XENBUS_MAX_RING_GRANTS];
 	u8 idx[XENBUS_MAX_RING_GRANTS];
 	unsigned int i, nr = 0;
 	int err;
@@ -1020,13 +1128,12 @@ static int xb_hvm_unmap_grants(struct xenbus_device *dev,
 			continue;
 		gnttab_set_unmap_op(&ops[nr], xb_hvm_grant_addr(map, i),
 				    GNTMAP_host_map, map->handles[i]);
-		pages[nr] = xb_hvm_grant_page(map, i);
 		idx[nr++] = i;
 	}
 	if (!nr)
 		return GNTST_okay;
 
-	if (gnttab_unmap_refs(ops, NULL, pages, nr))
+	if (xb_gnttab_unmap(ops, nr))
 		err = GNTST_general_error;
 	else
 		err = xb_forget_handles(ops, idx, nr, map->handles);
@@ -1046,7 +1153,7 @@ static int xb_hvm_unmap(struct xenbus_device *dev, struct xb_ring_map *map)
 	err = xb_hvm_unmap_grants(dev, map);
 	if (err)
 		return err;
-	xen_free_unpopulated_pages(XB_RING_PAGES(map->nr_grefs), map->pages);
+	xb_free_frames(XB_RING_PAGES(map->nr_grefs), map->pages);
 	return GNTST_okay;
 }
 
@@ -1054,40 +1161,32 @@ static int xb_hvm_map(struct xenbus_device *dev, struct xb_ring_map *map,
 		      const grant_ref_t *grefs)
 {
 	struct gnttab_map_grant_ref ops[XENBUS_MAX_RING_GRANTS];
-	struct page *pages[XENBUS_MAX_RING_GRANTS];
 	unsigned int nr_pages = XB_RING_PAGES(map->nr_grefs);
-	unsigned int i;
-	int err, ret;
+	unsigned int i, bad;
+	int status;
 
-	err = xen_alloc_unpopulated_pages(nr_pages, map->pages);
-	if (err)
-		return err;
+	/* Whatever the reason, what ran out is frames to map onto. */
+	if (xb_alloc_frames(nr_pages, map->pages))
+		return -ENOMEM;
 
-	for (i = 0; i < map->nr_grefs; i++) {
+	for (i = 0; i < map->nr_grefs; i++)
 		gnttab_set_map_op(&ops[i], xb_hvm_grant_addr(map, i),
 				  GNTMAP_host_map, grefs[i], dev->otherend_id);
-		pages[i] = xb_hvm_grant_page(map, i);
+	xb_gnttab_map(ops, map->nr_grefs);
+
+	status = xb_note_handles(ops, map->nr_grefs, map->handles, &bad);
+	if (status) {
+		/* First: a failed undo must not overwrite the cause's report. */
+		xb_hvm_unmap(dev, map);
+		return xb_map_refused(dev, grefs[bad], status);
 	}
 
-	ret = gnttab_map_refs(ops, NULL, pages, map->nr_grefs);
-	/* Even after a failed call, the grants whose status is okay are mapped. */
-	err = xb_note_handles(ops, map->nr_grefs, map->handles);
-	if (ret)
-		err = ret;
-	if (err)
-		goto unmap;
-
-	map->vaddr = vmap(map->pages, nr_pages, VM_MAP | VM_IOREMAP,
-			  PAGE_KERNEL);
+	map->vaddr = xb_vmap_frames(map->pages, nr_pages);
 	if (!map->vaddr) {
-		err = -ENOMEM;
-		goto unmap;
+		xb_hvm_unmap(dev, map);
+		return -ENOMEM;
 	}
 	return 0;
-
-unmap:
-	xb_hvm_unmap(dev, map);
-	return err;
 }
 
 static const struct xb_ring_ops xb_ring_ops_hvm = {
@@ -1117,8 +1216,12 @@ void xenbus_ring_ops_init(void)
 
 static const struct xb_ring_ops *xb_ring_ops(void)
 {
-	const struct xb_ring_ops *ops = READ_ONCE(xb_client.ring_ops);
+	const struct xb_ring_ops *ops;
 
+	/* Lets KUnit pick one way whatever kind of guest the tests run in. */
+	KUNIT_STATIC_STUB_REDIRECT(xb_ring_ops);
+
+	ops = READ_ONCE(xb_client.ring_ops);
 	if (unlikely(!ops)) {
 		/* Not brought up yet: the choice depends on nothing else. */
 		xenbus_ring_ops_init();
@@ -1160,11 +1263,15 @@ static void xb_ring_map_add(struct xb_ring_map *map)
  *
  * The grants are mapped read-write into one virtually contiguous range.
  * Release it with xenbus_unmap_ring_vfree().  On failure nothing stays
- * mapped and the error has been reported with xenbus_dev_fatal().
+ * mapped (what Xen will not unmap again is leaked, never reused).  Only
+ * a grant that Xen refuses, which the other end can cause, is reported:
+ * with xenbus_dev_fatal(), giving Xen's GNTST_* status and naming the
+ * grant reference.  The other failures are the caller's to report.
  * May sleep.
  *
- * Return: 0; a negative errno; or, when Xen refused a grant (the other
- * end's fault, typically), its negative GNTST_* status.
+ * Return: 0; -EINVAL if @nr_grefs is out of range; -ENOMEM if memory,
+ * kernel VA space or frames to map onto ran out; -ENOENT if Xen refused
+ * a grant.
  */
 int xenbus_map_ring_valloc(struct xenbus_device *dev, grant_ref_t *gnt_refs,
 			   unsigned int nr_grefs, void **vaddr)
@@ -1173,32 +1280,23 @@ int xenbus_map_ring_valloc(struct xenbus_device *dev, grant_ref_t *gnt_refs,
 	int err;
 
 	*vaddr = NULL;
-	if (!nr_grefs || nr_grefs > XENBUS_MAX_RING_GRANTS) {
-		err = -EINVAL;
-		goto fail;
-	}
+	if (!nr_grefs || nr_grefs > XENBUS_MAX_RING_GRANTS)
+		return -EINVAL;
 
 	map = kzalloc(sizeof(*map), GFP_KERNEL);
-	if (!map) {
-		err = -ENOMEM;
-		goto fail;
-	}
+	if (!map)
+		return -ENOMEM;
 	map->nr_grefs = nr_grefs;
 
 	err = xb_ring_ops()->map(dev, map, gnt_refs);
 	if (err) {
 		kfree(map);
-		goto fail;
+		return err;
 	}
 
 	xb_ring_map_add(map);
 	*vaddr = map->vaddr;
 	return 0;
-
-fail:
-	xenbus_dev_fatal(dev, err, "mapping a ring of %u grants from domain %d",
-			 nr_grefs, dev->otherend_id);
-	return err;
 }
 EXPORT_SYMBOL_GPL(xenbus_map_ring_valloc);
 

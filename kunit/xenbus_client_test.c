@@ -4,12 +4,14 @@
  * report formatting, the state-switch decisions and its transaction loop
  * driven by a fake store, the grant bookkeeping of xenbus_setup_ring()
  * (XSA-396) driven by a fake grant table, and the handle and mapping
- * bookkeeping of xenbus_map_ring_valloc().
+ * bookkeeping of xenbus_map_ring_valloc(), whose auto-translated way is
+ * driven end to end against a fake Xen through static stubs.
  *
  * #included at the end of xenbus_client.c for its static functions.  No
  * case touches the store or makes a hypercall, so they run without Xen.
  */
 
+#include <kunit/static_stub.h>
 #include <kunit/test.h>
 
 /* ------------------------------------------------------------------ */
@@ -446,9 +448,33 @@ static void xb_test_switch_leaves_removed_dir_removed(struct kunit *test)
 	KUNIT_EXPECT_STREQ(test, f->log, "start read=-2 abort ");
 	KUNIT_EXPECT_EQ(test, f->nr_write, 0);
 	KUNIT_EXPECT_NULL(test, xb_fs_get(f, XB_TEST_STATE_NODE));
-	KUNIT_EXPECT_EQ(test, dev->state, XenbusStateConnected);
+	KUNIT_EXPECT_EQ(test, dev->state, XenbusStateClosing);
 	KUNIT_EXPECT_EQ(test, f->nr_report, 0);
 	xb_fs_expect_clean(test, f);
+}
+
+/*
+ * The node is not re-created, but sysfs "state" and the driver's own
+ * checks of dev->state still see the device leave, as in stock.
+ */
+static void xb_test_switch_gone_still_updates_dev_state(struct kunit *test)
+{
+	struct xb_fake_store *f = xb_fs_new(test, NULL);
+	struct xenbus_device *dev = xb_fs_dev(test, XenbusStateConnected);
+
+	xb_fs_switch(f, dev, XenbusStateClosed);
+
+	KUNIT_EXPECT_STREQ(test, f->log, "start read=-2 abort ");
+	KUNIT_EXPECT_EQ(test, f->nr_write, 0);
+	KUNIT_EXPECT_NULL(test, xb_fs_get(f, XB_TEST_STATE_NODE));
+	KUNIT_EXPECT_STREQ(test, xb_fs_get(f, XB_TEST_DIR "/handle"), "0");
+	KUNIT_EXPECT_EQ(test, dev->state, XenbusStateClosed);
+	KUNIT_EXPECT_EQ(test, f->nr_report, 0);
+	xb_fs_expect_clean(test, f);
+
+	/* Once there, switching to it again does not even look. */
+	xb_fs_switch(f, dev, XenbusStateClosed);
+	KUNIT_EXPECT_EQ(test, f->nr_start, 1);
 }
 
 /* Removed after our read: the retry must see it gone, not re-create it. */
@@ -465,7 +491,7 @@ static void xb_test_switch_removed_before_commit_stays_removed(struct kunit *tes
 	KUNIT_EXPECT_NULL(test, xb_fs_get(f, XB_TEST_STATE_NODE));
 	KUNIT_EXPECT_NULL(test, xb_fs_get(f, XB_TEST_DIR "/handle"));
 	KUNIT_EXPECT_EQ(test, f->nr_committed, 0);
-	KUNIT_EXPECT_EQ(test, dev->state, XenbusStateConnected);
+	KUNIT_EXPECT_EQ(test, dev->state, XenbusStateClosing);
 	KUNIT_EXPECT_EQ(test, f->nr_report, 0);
 	xb_fs_expect_clean(test, f);
 }
@@ -877,9 +903,12 @@ static void xb_test_handles_kept_when_all_mapped(struct kunit *test)
 	static const s16 status[] = { GNTST_okay, GNTST_okay, GNTST_okay };
 	struct gnttab_map_grant_ref ops[3];
 	grant_handle_t handles[3];
+	unsigned int bad = 99;
 
 	xb_test_map_ops(ops, status, 3);
-	KUNIT_EXPECT_EQ(test, xb_note_handles(ops, 3, handles), GNTST_okay);
+	KUNIT_EXPECT_EQ(test, xb_note_handles(ops, 3, handles, &bad),
+			GNTST_okay);
+	KUNIT_EXPECT_EQ(test, bad, 99);
 	KUNIT_EXPECT_EQ(test, handles[0], 40);
 	KUNIT_EXPECT_EQ(test, handles[1], 41);
 	KUNIT_EXPECT_EQ(test, handles[2], 42);
@@ -892,11 +921,13 @@ static void xb_test_handles_partial_map_keeps_the_mapped(struct kunit *test)
 	};
 	struct gnttab_map_grant_ref ops[4];
 	grant_handle_t handles[4];
+	unsigned int bad;
 
 	xb_test_map_ops(ops, status, 4);
 	/* The first failure is the one reported. */
-	KUNIT_EXPECT_EQ(test, xb_note_handles(ops, 4, handles),
+	KUNIT_EXPECT_EQ(test, xb_note_handles(ops, 4, handles, &bad),
 			GNTST_bad_gntref);
+	KUNIT_EXPECT_EQ(test, bad, 1);
 	KUNIT_EXPECT_EQ(test, handles[0], 40);
 	KUNIT_EXPECT_EQ(test, handles[1], INVALID_GRANT_HANDLE);
 	KUNIT_EXPECT_EQ(test, handles[2], 42);
@@ -909,10 +940,12 @@ static void xb_test_handles_unwritten_status_is_error(struct kunit *test)
 	static const s16 status[] = { GNTST_okay, 1 };
 	struct gnttab_map_grant_ref ops[2];
 	grant_handle_t handles[2];
+	unsigned int bad;
 
 	xb_test_map_ops(ops, status, 2);
-	KUNIT_EXPECT_EQ(test, xb_note_handles(ops, 2, handles),
+	KUNIT_EXPECT_EQ(test, xb_note_handles(ops, 2, handles, &bad),
 			GNTST_general_error);
+	KUNIT_EXPECT_EQ(test, bad, 1);
 	KUNIT_EXPECT_EQ(test, handles[1], INVALID_GRANT_HANDLE);
 }
 
@@ -960,6 +993,441 @@ static void xb_test_map_take_unknown_is_null(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, xb_ring_map_take(&not_mapped));
 }
 
+/* ------------------------------------------------------------------ */
+/* Ring mapping against a fake Xen (xb_hvm_map, xenbus_map_ring_valloc) */
+/* ------------------------------------------------------------------ */
+
+#define XB_MAP_DIR	"backend/vif/7/0"
+#define XB_MAP_DOMID	7
+#define XB_FX_HANDLE0	60	/* handle of the first grant of a batch */
+#define XB_FX_REPORTS	4
+
+/*
+ * What the static stubs stand in for, kept in the running test's ->priv:
+ * Xen's grant table, the unpopulated frames that grants are mapped onto,
+ * and the store that xenbus_dev_error() and xenbus_dev_fatal() write to.
+ */
+struct xb_fake_xen {
+	/* Xen's answer to the i-th grant of a map batch; 0 is GNTST_okay */
+	s16 map_status[XENBUS_MAX_RING_GRANTS];
+	/* unmapping this handle fails with GNTST_bad_handle; 0 for none */
+	grant_handle_t unmap_refuse;
+	int alloc_err;			/* xb_alloc_frames() fails with it */
+
+	unsigned int nr_map_calls, nr_map_ops;
+	struct gnttab_map_grant_ref map_ops[XENBUS_MAX_RING_GRANTS];
+	unsigned int nr_unmap_calls, nr_unmap_ops;	/* ops over all calls */
+	struct gnttab_unmap_grant_ref unmap_ops[XENBUS_MAX_RING_GRANTS];
+	int live;			/* grants mapped and not unmapped */
+
+	/* allocated up front, where a failure can still fail the test */
+	struct page *frames[XENBUS_MAX_RING_GRANTS];
+	unsigned int nr_alloc, nr_pages, nr_free;
+	bool freed_as_allocated;	/* the last free gave back our frames */
+
+	unsigned int nr_report;
+	int report_err[XB_FX_REPORTS];
+	bool report_fatal[XB_FX_REPORTS];
+	char report[XB_FX_REPORTS][96];
+};
+
+static struct xb_fake_xen *xb_fx(void)
+{
+	return kunit_get_current_test()->priv;
+}
+
+static void xb_fx_report(struct xenbus_device *dev, int err, bool fatal,
+			 struct va_format *vaf)
+{
+	struct xb_fake_xen *x = xb_fx();
+
+	if (x->nr_report < XB_FX_REPORTS) {
+		x->report_err[x->nr_report] = err;
+		x->report_fatal[x->nr_report] = fatal;
+		xb_format_error(x->report[x->nr_report], sizeof(x->report[0]),
+				err, vaf);
+	}
+	x->nr_report++;
+}
+
+/* As gnttab_batch_map(): every status is final, none is GNTST_eagain. */
+static void xb_fx_map(struct gnttab_map_grant_ref *ops, unsigned int nr)
+{
+	struct xb_fake_xen *x = xb_fx();
+	unsigned int i;
+
+	x->nr_map_calls++;
+	x->nr_map_ops = nr;
+	for (i = 0; i < nr && i < ARRAY_SIZE(x->map_ops); i++) {
+		ops[i].status = x->map_status[i];
+		if (ops[i].status == GNTST_okay) {
+			ops[i].handle = XB_FX_HANDLE0 + i;
+			x->live++;
+		}
+		x->map_ops[i] = ops[i];
+	}
+}
+
+static int xb_fx_unmap(struct gnttab_unmap_grant_ref *ops, unsigned int nr)
+{
+	struct xb_fake_xen *x = xb_fx();
+	unsigned int i;
+
+	x->nr_unmap_calls++;
+	for (i = 0; i < nr; i++) {
+		if (ops[i].handle == x->unmap_refuse) {
+			ops[i].status = GNTST_bad_handle;
+		} else {
+			ops[i].status = GNTST_okay;
+			x->live--;
+		}
+		if (x->nr_unmap_ops < ARRAY_SIZE(x->unmap_ops))
+			x->unmap_ops[x->nr_unmap_ops++] = ops[i];
+	}
+	return 0;
+}
+
+static int xb_fx_alloc(unsigned int nr_pages, struct page **pages)
+{
+	struct xb_fake_xen *x = xb_fx();
+
+	x->nr_alloc++;
+	if (x->alloc_err)
+		return x->alloc_err;
+	if (nr_pages > ARRAY_SIZE(x->frames))
+		return -ENOMEM;
+	memcpy(pages, x->frames, nr_pages * sizeof(*pages));
+	x->nr_pages = nr_pages;
+	return 0;
+}
+
+static void xb_fx_free(unsigned int nr_pages, struct page **pages)
+{
+	struct xb_fake_xen *x = xb_fx();
+
+	x->nr_free++;
+	x->freed_as_allocated = nr_pages == x->nr_pages &&
+		!memcmp(pages, x->frames, nr_pages * sizeof(*pages));
+}
+
+static void *xb_fx_vmap_fails(struct page **pages, unsigned int nr_pages)
+{
+	return NULL;
+}
+
+/* Whatever kind of guest the suite runs in. */
+static const struct xb_ring_ops *xb_fx_ring_ops(void)
+{
+	return &xb_ring_ops_hvm;
+}
+
+static void xb_fx_put_page(void *page)
+{
+	__free_page(page);
+}
+
+static struct xb_fake_xen *xb_fx_new(struct kunit *test)
+{
+	struct xb_fake_xen *x = kunit_kzalloc(test, sizeof(*x), GFP_KERNEL);
+	unsigned int i;
+	int err;
+
+	KUNIT_ASSERT_NOT_NULL(test, x);
+	for (i = 0; i < ARRAY_SIZE(x->frames); i++) {
+		x->frames[i] = alloc_page(GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, x->frames[i]);
+		err = kunit_add_action_or_reset(test, xb_fx_put_page,
+						x->frames[i]);
+		KUNIT_ASSERT_EQ(test, err, 0);
+		/* As xen_alloc_unpopulated_pages() hands them out. */
+		KUNIT_ASSERT_EQ(test, page_private(x->frames[i]), 0UL);
+		KUNIT_ASSERT_FALSE(test, PageForeign(x->frames[i]));
+	}
+
+	test->priv = x;
+	kunit_activate_static_stub(test, xb_dev_report, xb_fx_report);
+	kunit_activate_static_stub(test, xb_gnttab_map, xb_fx_map);
+	kunit_activate_static_stub(test, xb_gnttab_unmap, xb_fx_unmap);
+	kunit_activate_static_stub(test, xb_alloc_frames, xb_fx_alloc);
+	kunit_activate_static_stub(test, xb_free_frames, xb_fx_free);
+	kunit_activate_static_stub(test, xb_ring_ops, xb_fx_ring_ops);
+	return x;
+}
+
+/*
+ * On 32-bit, gnttab_map_refs() writes through page->private, which is 0
+ * on these frames; on 64-bit it writes into it.  Neither may happen.
+ */
+static void xb_fx_expect_frames_untouched(struct kunit *test,
+					  const struct xb_fake_xen *x)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(x->frames); i++) {
+		KUNIT_EXPECT_EQ_MSG(test, page_private(x->frames[i]), 0UL,
+				    "frame %u", i);
+		KUNIT_EXPECT_FALSE_MSG(test, PageForeign(x->frames[i]),
+				       "frame %u", i);
+	}
+}
+
+static struct xenbus_device *xb_map_dev(struct kunit *test)
+{
+	struct xenbus_device *dev = kunit_kzalloc(test, sizeof(*dev),
+						  GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, dev);
+	dev->nodename = XB_MAP_DIR;
+	dev->otherend_id = XB_MAP_DOMID;
+	dev->dev.init_name = "vif-7-0";	/* for dev_err(), never registered */
+	dev->state = XenbusStateInitWait;
+	return dev;
+}
+
+static struct xb_ring_map *xb_fx_ring(struct kunit *test,
+				      unsigned int nr_grefs)
+{
+	struct xb_ring_map *map = kunit_kzalloc(test, sizeof(*map),
+						GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, map);
+	map->nr_grefs = nr_grefs;
+	return map;
+}
+
+static const grant_ref_t xb_fx_grefs[] = { 31, 32, 33 };
+
+static void xb_test_hvm_map_leaves_page_private_alone(struct kunit *test)
+{
+	struct xb_fake_xen *x = xb_fx_new(test);
+	struct xenbus_device *dev = xb_map_dev(test);
+	struct xb_ring_map *map = xb_fx_ring(test, 3);
+	unsigned int i;
+
+	KUNIT_ASSERT_EQ(test, xb_hvm_map(dev, map, xb_fx_grefs), 0);
+
+	/* One batch, through gnttab_batch_map() and not gnttab_map_refs(). */
+	KUNIT_EXPECT_EQ(test, x->nr_map_calls, 1);
+	KUNIT_ASSERT_EQ(test, x->nr_map_ops, 3);
+	for (i = 0; i < 3; i++) {
+		KUNIT_EXPECT_EQ(test, x->map_ops[i].ref, xb_fx_grefs[i]);
+		KUNIT_EXPECT_EQ(test, x->map_ops[i].dom, XB_MAP_DOMID);
+		KUNIT_EXPECT_EQ(test, x->map_ops[i].flags, GNTMAP_host_map);
+		KUNIT_EXPECT_EQ(test, map->handles[i], XB_FX_HANDLE0 + i);
+	}
+	KUNIT_EXPECT_NE(test, x->map_ops[0].host_addr, x->map_ops[1].host_addr);
+	KUNIT_EXPECT_NOT_NULL(test, map->vaddr);
+	KUNIT_EXPECT_EQ(test, x->nr_report, 0);
+	xb_fx_expect_frames_untouched(test, x);
+
+	KUNIT_EXPECT_EQ(test, xb_hvm_unmap(dev, map), GNTST_okay);
+	xb_fx_expect_frames_untouched(test, x);
+}
+
+static void xb_test_hvm_unmap_one_unmap_per_grant(struct kunit *test)
+{
+	struct xb_fake_xen *x = xb_fx_new(test);
+	struct xenbus_device *dev = xb_map_dev(test);
+	struct xb_ring_map *map = xb_fx_ring(test, 3);
+	unsigned int i;
+
+	KUNIT_ASSERT_EQ(test, xb_hvm_map(dev, map, xb_fx_grefs), 0);
+	KUNIT_EXPECT_EQ(test, xb_hvm_unmap(dev, map), GNTST_okay);
+
+	KUNIT_EXPECT_EQ(test, x->nr_unmap_calls, 1);
+	KUNIT_ASSERT_EQ(test, x->nr_unmap_ops, 3);
+	for (i = 0; i < 3; i++) {
+		KUNIT_EXPECT_EQ(test, x->unmap_ops[i].handle, XB_FX_HANDLE0 + i);
+		/* At the frame it was mapped onto. */
+		KUNIT_EXPECT_EQ(test, x->unmap_ops[i].host_addr,
+				x->map_ops[i].host_addr);
+		KUNIT_EXPECT_EQ(test, map->handles[i], INVALID_GRANT_HANDLE);
+	}
+	KUNIT_EXPECT_EQ(test, x->live, 0);
+	KUNIT_EXPECT_NULL(test, map->vaddr);
+	KUNIT_EXPECT_EQ(test, x->nr_free, 1);
+	KUNIT_EXPECT_TRUE(test, x->freed_as_allocated);
+	KUNIT_EXPECT_EQ(test, x->nr_report, 0);
+}
+
+/* Xen refuses the middle one of three grants. */
+static void xb_test_hvm_map_refused_grant_is_enoent(struct kunit *test)
+{
+	struct xb_fake_xen *x = xb_fx_new(test);
+	struct xenbus_device *dev = xb_map_dev(test);
+	struct xb_ring_map *map = xb_fx_ring(test, 3);
+
+	x->map_status[1] = GNTST_bad_gntref;
+	KUNIT_EXPECT_EQ(test, xb_hvm_map(dev, map, xb_fx_grefs), -ENOENT);
+
+	/* The grants that did map, before it and after it, are unmapped. */
+	KUNIT_EXPECT_EQ(test, x->nr_unmap_calls, 1);
+	KUNIT_ASSERT_EQ(test, x->nr_unmap_ops, 2);
+	KUNIT_EXPECT_EQ(test, x->unmap_ops[0].handle, XB_FX_HANDLE0);
+	KUNIT_EXPECT_EQ(test, x->unmap_ops[1].handle, XB_FX_HANDLE0 + 2);
+	KUNIT_EXPECT_EQ(test, x->live, 0);
+	KUNIT_EXPECT_NULL(test, map->vaddr);
+	KUNIT_EXPECT_EQ(test, x->nr_free, 1);
+	xb_fx_expect_frames_untouched(test, x);
+
+	/* Fatal, with Xen's status, naming the grant and the other end. */
+	KUNIT_ASSERT_EQ(test, x->nr_report, 1);
+	KUNIT_EXPECT_TRUE(test, x->report_fatal[0]);
+	KUNIT_EXPECT_EQ(test, x->report_err[0], GNTST_bad_gntref);
+	KUNIT_EXPECT_STREQ(test, x->report[0],
+			   "3 mapping in shared page 32 from domain 7");
+}
+
+static void xb_test_hvm_map_no_frames_is_enomem_unreported(struct kunit *test)
+{
+	struct xb_fake_xen *x = xb_fx_new(test);
+	struct xenbus_device *dev = xb_map_dev(test);
+	struct xb_ring_map *map = xb_fx_ring(test, 3);
+
+	/* Whatever the allocator says, what ran out is frames. */
+	x->alloc_err = -EBUSY;
+	KUNIT_EXPECT_EQ(test, xb_hvm_map(dev, map, xb_fx_grefs), -ENOMEM);
+
+	KUNIT_EXPECT_EQ(test, x->nr_map_calls, 0);
+	KUNIT_EXPECT_EQ(test, x->nr_free, 0);
+	KUNIT_EXPECT_EQ(test, x->nr_report, 0);
+}
+
+static void xb_test_hvm_map_vmap_failure_is_enomem_unreported(struct kunit *test)
+{
+	struct xb_fake_xen *x = xb_fx_new(test);
+	struct xenbus_device *dev = xb_map_dev(test);
+	struct xb_ring_map *map = xb_fx_ring(test, 2);
+
+	kunit_activate_static_stub(test, xb_vmap_frames, xb_fx_vmap_fails);
+	KUNIT_EXPECT_EQ(test, xb_hvm_map(dev, map, xb_fx_grefs), -ENOMEM);
+
+	KUNIT_EXPECT_EQ(test, x->nr_unmap_ops, 2);
+	KUNIT_EXPECT_EQ(test, x->live, 0);
+	KUNIT_EXPECT_EQ(test, x->nr_free, 1);
+	KUNIT_EXPECT_NULL(test, map->vaddr);
+	KUNIT_EXPECT_EQ(test, x->nr_report, 0);
+}
+
+/* A grant Xen will not unmap keeps its frame, which must not be freed. */
+static void xb_test_hvm_unmap_failure_leaks_frames(struct kunit *test)
+{
+	struct xb_fake_xen *x = xb_fx_new(test);
+	struct xenbus_device *dev = xb_map_dev(test);
+	struct xb_ring_map *map = xb_fx_ring(test, 2);
+
+	KUNIT_ASSERT_EQ(test, xb_hvm_map(dev, map, xb_fx_grefs), 0);
+	x->unmap_refuse = XB_FX_HANDLE0 + 1;
+	KUNIT_EXPECT_EQ(test, xb_hvm_unmap(dev, map), GNTST_bad_handle);
+
+	KUNIT_EXPECT_EQ(test, map->handles[0], INVALID_GRANT_HANDLE);
+	KUNIT_EXPECT_EQ(test, map->handles[1], XB_FX_HANDLE0 + 1);
+	KUNIT_EXPECT_EQ(test, x->nr_free, 0);
+	KUNIT_ASSERT_EQ(test, x->nr_report, 1);
+	KUNIT_EXPECT_FALSE(test, x->report_fatal[0]);
+	KUNIT_EXPECT_EQ(test, x->report_err[0], GNTST_bad_handle);
+}
+
+/* A count the caller got wrong is its own bug: -EINVAL, not reported. */
+static void xb_test_map_ring_bad_count_is_einval(struct kunit *test)
+{
+	static const unsigned int counts[] = { 0, XENBUS_MAX_RING_GRANTS + 1 };
+	grant_ref_t grefs[XENBUS_MAX_RING_GRANTS + 1] = { };
+	struct xb_fake_xen *x = xb_fx_new(test);
+	struct xenbus_device *dev = xb_map_dev(test);
+	unsigned int i;
+	void *vaddr;
+
+	for (i = 0; i < ARRAY_SIZE(counts); i++) {
+		vaddr = &vaddr;
+		KUNIT_EXPECT_EQ_MSG(test, xenbus_map_ring_valloc(dev, grefs,
+								 counts[i],
+								 &vaddr),
+				    -EINVAL, "nr_grefs %u", counts[i]);
+		KUNIT_EXPECT_NULL(test, vaddr);
+	}
+	KUNIT_EXPECT_EQ(test, x->nr_alloc, 0);
+	KUNIT_EXPECT_EQ(test, x->nr_report, 0);
+	KUNIT_EXPECT_EQ(test, dev->state, XenbusStateInitWait);
+}
+
+/* Drivers write what they get into error/<node>: an errno, not GNTST_*. */
+static void xb_test_map_ring_refused_grant_is_enoent(struct kunit *test)
+{
+	grant_ref_t grefs[] = { 31, 32 };
+	struct xb_fake_xen *x = xb_fx_new(test);
+	struct xenbus_device *dev = xb_map_dev(test);
+	void *vaddr = &vaddr;
+
+	x->map_status[1] = GNTST_bad_domain;
+	KUNIT_EXPECT_EQ(test, xenbus_map_ring_valloc(dev, grefs, 2, &vaddr),
+			-ENOENT);
+
+	KUNIT_EXPECT_NULL(test, vaddr);
+	KUNIT_EXPECT_EQ(test, x->live, 0);
+	KUNIT_EXPECT_EQ(test, x->nr_free, 1);
+	KUNIT_ASSERT_EQ(test, x->nr_report, 1);
+	KUNIT_EXPECT_TRUE(test, x->report_fatal[0]);
+	KUNIT_EXPECT_EQ(test, x->report_err[0], GNTST_bad_domain);
+	KUNIT_EXPECT_STREQ(test, x->report[0],
+			   "2 mapping in shared page 32 from domain 7");
+}
+
+static void xb_test_map_ring_no_memory_is_unreported(struct kunit *test)
+{
+	grant_ref_t grefs[] = { 31, 32 };
+	struct xb_fake_xen *x = xb_fx_new(test);
+	struct xenbus_device *dev = xb_map_dev(test);
+	void *vaddr = &vaddr;
+
+	x->alloc_err = -ENOMEM;
+	KUNIT_EXPECT_EQ(test, xenbus_map_ring_valloc(dev, grefs, 2, &vaddr),
+			-ENOMEM);
+	KUNIT_EXPECT_NULL(test, vaddr);
+
+	x->alloc_err = 0;
+	kunit_activate_static_stub(test, xb_vmap_frames, xb_fx_vmap_fails);
+	vaddr = &vaddr;
+	KUNIT_EXPECT_EQ(test, xenbus_map_ring_valloc(dev, grefs, 2, &vaddr),
+			-ENOMEM);
+	KUNIT_EXPECT_NULL(test, vaddr);
+	KUNIT_EXPECT_EQ(test, x->live, 0);
+
+	KUNIT_EXPECT_EQ(test, x->nr_report, 0);
+	KUNIT_EXPECT_EQ(test, dev->state, XenbusStateInitWait);
+}
+
+static void xb_test_map_ring_round_trip(struct kunit *test)
+{
+	grant_ref_t grefs[] = { 31, 32, 33 };
+	struct xb_fake_xen *x = xb_fx_new(test);
+	struct xenbus_device *dev = xb_map_dev(test);
+	unsigned int i;
+	void *vaddr;
+
+	KUNIT_ASSERT_EQ(test, xenbus_map_ring_valloc(dev, grefs, 3, &vaddr),
+			0);
+	KUNIT_EXPECT_EQ(test, x->live, 3);
+	/* One range over the frames, in order. */
+	for (i = 0; i < XB_RING_PAGES(3); i++)
+		KUNIT_EXPECT_PTR_EQ(test, vmalloc_to_page(vaddr + i * PAGE_SIZE),
+				    x->frames[i]);
+
+	KUNIT_EXPECT_EQ(test, xenbus_unmap_ring_vfree(dev, vaddr), GNTST_okay);
+	KUNIT_EXPECT_EQ(test, x->nr_unmap_calls, 1);
+	KUNIT_EXPECT_EQ(test, x->nr_unmap_ops, 3);
+	KUNIT_EXPECT_EQ(test, x->live, 0);
+	KUNIT_EXPECT_EQ(test, x->nr_free, 1);
+	KUNIT_EXPECT_EQ(test, x->nr_report, 0);
+	xb_fx_expect_frames_untouched(test, x);
+
+	/* It is no longer known, so a second unmap is refused. */
+	KUNIT_EXPECT_EQ(test, xenbus_unmap_ring_vfree(dev, vaddr),
+			GNTST_bad_virt_addr);
+	KUNIT_EXPECT_EQ(test, x->nr_unmap_calls, 1);
+	KUNIT_EXPECT_EQ(test, x->nr_report, 1);
+}
+
 static struct kunit_case xb_client_test_cases[] = {
 	KUNIT_CASE(xb_test_strstate_names_every_state),
 	KUNIT_CASE(xb_test_strstate_past_end_is_invalid),
@@ -977,6 +1445,7 @@ static struct kunit_case xb_client_test_cases[] = {
 	KUNIT_CASE(xb_test_switch_commits_new_state),
 	KUNIT_CASE(xb_test_switch_to_current_state_does_nothing),
 	KUNIT_CASE(xb_test_switch_leaves_removed_dir_removed),
+	KUNIT_CASE(xb_test_switch_gone_still_updates_dev_state),
 	KUNIT_CASE(xb_test_switch_removed_before_commit_stays_removed),
 	KUNIT_CASE(xb_test_switch_retry_repeats_whole_tx),
 	KUNIT_CASE_PARAM(xb_test_switch_eagain_then_commits_once,
@@ -1003,6 +1472,16 @@ static struct kunit_case xb_client_test_cases[] = {
 	KUNIT_CASE(xb_test_unmap_forgets_only_unmapped),
 	KUNIT_CASE(xb_test_map_take_finds_and_removes),
 	KUNIT_CASE(xb_test_map_take_unknown_is_null),
+	KUNIT_CASE(xb_test_hvm_map_leaves_page_private_alone),
+	KUNIT_CASE(xb_test_hvm_unmap_one_unmap_per_grant),
+	KUNIT_CASE(xb_test_hvm_map_refused_grant_is_enoent),
+	KUNIT_CASE(xb_test_hvm_map_no_frames_is_enomem_unreported),
+	KUNIT_CASE(xb_test_hvm_map_vmap_failure_is_enomem_unreported),
+	KUNIT_CASE(xb_test_hvm_unmap_failure_leaks_frames),
+	KUNIT_CASE(xb_test_map_ring_bad_count_is_einval),
+	KUNIT_CASE(xb_test_map_ring_refused_grant_is_enoent),
+	KUNIT_CASE(xb_test_map_ring_no_memory_is_unreported),
+	KUNIT_CASE(xb_test_map_ring_round_trip),
 	{}
 };
 
