@@ -109,25 +109,51 @@ bool xb_comms_broken(void);
 
 int xs_init(void);
 
-/* Bumped by xs_resume(); user transactions older than it are stale. */
-unsigned int xs_generation(void);
+/* The "xenbus" directory in debugfs, for every layer's files. */
+struct dentry *xs_debugfs_dir(void);
 
 /*
- * Asynchronous request on behalf of /dev/xen/xenbus.  @hdr->req_id is the
- * caller's; the reply handed to @cb carries it back.  @cb gets exactly one
- * reply: xenstored's, or a synthesised XS_ERROR when the connection breaks.
- * It runs on the transport thread and must not sleep on the store.
+ * Requests of /dev/xen/xenbus.  Between xs_dev_enter() and xs_dev_exit()
+ * no suspend/resume can happen, so the store generation it returns
+ * (bumped by every resume; user transactions older than it are gone)
+ * stays current while the caller checks a transaction id and sends.
+ */
+int xs_dev_enter(unsigned int *gen);
+void xs_dev_exit(void);
+
+/*
+ * Asynchronous request on behalf of /dev/xen/xenbus, between
+ * xs_dev_enter() and xs_dev_exit().  @hdr->req_id is the caller's; the
+ * reply handed to @cb carries it back.  @cb gets exactly one reply:
+ * xenstored's, or a synthesised XS_ERROR when the connection breaks.  It
+ * runs on the transport thread and must not sleep on the store.
  */
 typedef void (*xs_reply_fn)(void *par, struct xb_msg *reply);
 int xs_request_async(const struct xsd_sockmsg *hdr, const void *body,
 		     xs_reply_fn cb, void *par);
 
 /*
- * Like register_xenbus_watch(), but the wait for xenstored's answer can
- * be cut short by a fatal signal (-EINTR): for watches that user space
- * asks for, so a dead xenstored cannot wedge the process.
+ * The watches of one /dev/xen/xenbus file, bounded together.  The watch
+ * layer counts their events in @queued while they wait on a lane, and in
+ * @dropped those it refused for its global cap on user space's events;
+ * the file's will_handle() adds those it refuses itself.  All under the
+ * watch registry's lock, under which will_handle() runs.
  */
-int xs_register_watch_killable(struct xenbus_watch *watch);
+struct xs_watch_group {
+	unsigned int queued;
+	unsigned long dropped;
+};
+
+/*
+ * Like register_xenbus_watch(), but for a watch that user space asks for:
+ * on the default lane, counted in @group, and the wait for xenstored's
+ * answer can be cut short by a fatal signal (-EINTR), so a dead
+ * xenstored cannot wedge the process.
+ */
+int xs_register_watch_killable(struct xenbus_watch *watch,
+			       struct xs_watch_group *group);
+void xs_watch_group_read(const struct xs_watch_group *group,
+			 unsigned int *queued, unsigned long *dropped);
 
 /*
  * Device lanes.  The bus core gives each device a lane; the watches that
@@ -138,17 +164,32 @@ int xs_register_watch_killable(struct xenbus_watch *watch);
 struct xs_lane;
 struct xs_lane *xs_lane_create(void);
 void xs_lane_close(struct xs_lane *lane);
-void xs_lane_pause(struct xs_lane *lane);
-void xs_lane_unpause(struct xs_lane *lane);
 void xs_lane_put(struct xs_lane *lane);
 int xs_register_watch_on(struct xenbus_watch *watch, struct xs_lane *lane);
 
 /*
- * Send TRANSACTION_END "F" for a /dev/xen/xenbus transaction, leaving the
+ * Acting for a device outside its lane (probe, resume): between
+ * xs_lane_enter() and xs_lane_leave() the lane starts no callback, and
+ * the watches this task registers with register_xenbus_watch() join it.
+ * The context lives on the caller's stack; the watch registry's lock
+ * protects @link.
+ */
+struct xs_lane_ctx {
+	struct list_head link;
+	struct task_struct *task;
+	struct xs_lane *lane;
+};
+
+void xs_lane_enter(struct xs_lane *lane, struct xs_lane_ctx *ctx);
+void xs_lane_leave(struct xs_lane_ctx *ctx);
+
+/*
+ * Send TRANSACTION_END "F" for a /dev/xen/xenbus transaction started in
+ * store generation @gen, unless a resume has made it stale, leaving the
  * kernel's transaction accounting alone.  For the /dev release path (a
  * workqueue, never the transport thread).  Returns 0 or -errno.
  */
-int xs_abort_user_transaction(u32 tx_id);
+int xs_abort_user_transaction(u32 tx_id, unsigned int gen);
 
 int xenbus_dev_request_and_reply(struct xsd_sockmsg *msg, void *par);
 

@@ -18,10 +18,12 @@
  *    did not survive a suspend/resume is answered locally, and the
  *    transactions of a file that is closed (or whose owner is killed) are
  *    aborted;
- *  - every queue is bounded: watch events a client does not read are
- *    dropped beyond max_user_watch_events, and a client cannot have more
- *    than max_user_requests replies owed to it (sent and not yet read)
- *    before write() waits for it to read.
+ *  - every queue is bounded without ever making write() wait for the
+ *    client to read: watch events a client does not read are dropped
+ *    beyond max_user_watch_events per file; write() waits (for
+ *    xenstored, never for the client) while max_user_requests requests
+ *    are in flight; and once max_user_reply_bytes of replies lie unread,
+ *    write() refuses new requests with ENOBUFS.
  *
  * Replies from xenstored arrive on the transport thread, which must never
  * wait for the store itself.  The reply path therefore only takes a
@@ -32,6 +34,7 @@
 
 #define pr_fmt(fmt) "xenbus_dev: " fmt
 
+#include <linux/debugfs.h>
 #include <linux/fs.h>
 #include <linux/init.h>
 #include <linux/kernel.h>
@@ -41,6 +44,8 @@
 #include <linux/mutex.h>
 #include <linux/overflow.h>
 #include <linux/poll.h>
+#include <linux/sched.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/string.h>
@@ -48,6 +53,7 @@
 #include <linux/wait.h>
 #include <linux/workqueue.h>
 
+#include <kunit/static_stub.h>
 #include <xen/xen.h>
 #include <xen/xenbus.h>
 
@@ -61,7 +67,16 @@ MODULE_PARM_DESC(max_user_watch_events,
 static unsigned int max_user_requests = 128;
 module_param(max_user_requests, uint, 0644);
 MODULE_PARM_DESC(max_user_requests,
-		 "Replies owed per open /dev/xen/xenbus (sent, not yet read) before write() waits (at least 1)");
+		 "Requests per open /dev/xen/xenbus in flight to xenstored before write() waits for xenstored (at least 1)");
+
+/*
+ * Linux lets a client pipeline without bound; this only stops one that
+ * never reads.  300 pipelined 4 KiB replies are 1.2 MiB.
+ */
+static unsigned int max_user_reply_bytes = 8 << 20;
+module_param(max_user_reply_bytes, uint, 0644);
+MODULE_PARM_DESC(max_user_reply_bytes,
+		 "Bytes of replies an open /dev/xen/xenbus may leave unread before write() fails with ENOBUFS (at least 4112)");
 
 /* One request as written by user space: header and body, at most 4096 bytes. */
 #define XSDEV_MSG_SIZE		XENSTORE_PAYLOAD_MAX
@@ -85,7 +100,7 @@ struct xsdev_msgbuf {
 struct xsdev_trans {
 	struct list_head list;		/* in xsdev_file.trans */
 	u32 id;				/* 0 until xenstored has answered START */
-	unsigned int gen;		/* xs_generation() when it was started */
+	unsigned int gen;		/* the store's generation when started */
 };
 
 /* A watch registered on behalf of the file. */
@@ -127,19 +142,29 @@ struct xsdev_file {
 	unsigned int read_off;		/* bytes of the head of @out already read */
 
 	/*
-	 * Protects @out, @trans, @nr_owed, @nr_events and @nr_dropped.  Taken
-	 * from the transport and watch threads: never held across anything
-	 * that sleeps, copies to or from user space or calls the store.
+	 * Protects @out, @trans, @nr_inflight, @reply_bytes, @nr_events and
+	 * @nr_dropped.  Taken from the transport and watch threads: never
+	 * held across anything that sleeps, copies to or from user space or
+	 * calls the store.
 	 */
 	spinlock_t lock;
 	struct list_head out;		/* struct xb_msg to read, oldest first */
 	struct list_head trans;		/* struct xsdev_trans */
-	unsigned int nr_owed;		/* replies sent for or queued, not yet read */
+	unsigned int nr_inflight;	/* sent to xenstored, not answered */
+	size_t reply_bytes;		/* of the replies on @out */
 	unsigned int nr_events;		/* watch events on @out */
-	unsigned long nr_dropped;	/* watch events dropped at the bound */
+	unsigned long nr_dropped;	/* watch events dropped by the callback */
+
+	/* The watch layer counts our watches' events here, under its lock. */
+	struct xs_watch_group group;
 
 	wait_queue_head_t read_wq;	/* something was added to @out */
-	wait_queue_head_t write_wq;	/* @nr_owed went down */
+	wait_queue_head_t write_wq;	/* @nr_inflight went down */
+
+	/* On xsdev_files.list while open, for debugfs. */
+	struct list_head node;
+	pid_t opener;			/* thread group that opened it */
+	char comm[TASK_COMM_LEN];
 
 	/* One for the open file, one per request in flight. */
 	struct kref kref;
@@ -163,6 +188,18 @@ static unsigned int xsdev_request_cap(void)
 	return max(READ_ONCE(max_user_requests), 1U);
 }
 
+/* Room for at least one reply of the largest size. */
+static size_t xsdev_reply_bytes_cap(void)
+{
+	return max_t(size_t, READ_ONCE(max_user_reply_bytes),
+		     sizeof(struct xsd_sockmsg) + XENSTORE_PAYLOAD_MAX);
+}
+
+static size_t xsdev_msg_size(const struct xb_msg *m)
+{
+	return sizeof(m->hdr) + m->hdr.len;
+}
+
 /* ------------------------------------------------------------------ */
 /* Assembling requests from write() calls                              */
 /* ------------------------------------------------------------------ */
@@ -182,7 +219,9 @@ static void xsdev_msg_reset(struct xsdev_msgbuf *mb)
  * XENSTORE_PAYLOAD_MAX bytes is refused with -E2BIG as soon as it is
  * complete; a request that does not fit the 4096-byte buffer (a body over
  * 4080 bytes) is refused with -EINVAL as soon as bytes beyond the buffer
- * are offered.  Both errors drop the partial request.
+ * are offered.  Both errors drop the partial request.  A fault (-EFAULT)
+ * may leave part of @from's bytes taken: the caller puts @mb->have back
+ * to what it was, so that the client can write them again.
  *
  * Return: 1 when a request is complete, 0 when @from ran out first, or a
  * negative errno.
@@ -195,7 +234,7 @@ static int xsdev_msg_feed(struct xsdev_msgbuf *mb, struct iov_iter *from)
 	if (mb->have < hdr_size) {
 		take = min(hdr_size - mb->have, iov_iter_count(from));
 		if (!copy_from_iter_full(mb->m.raw + mb->have, take, from))
-			goto fault;
+			return -EFAULT;
 		mb->have += take;
 		if (mb->have < hdr_size)
 			return 0;
@@ -212,13 +251,9 @@ static int xsdev_msg_feed(struct xsdev_msgbuf *mb, struct iov_iter *from)
 		return -E2BIG;
 	}
 	if (!copy_from_iter_full(mb->m.raw + mb->have, take, from))
-		goto fault;
+		return -EFAULT;
 	mb->have += take;
 	return take == want;
-
-fault:
-	xsdev_msg_reset(mb);
-	return -EFAULT;
 }
 
 /* ------------------------------------------------------------------ */
@@ -261,7 +296,7 @@ static void xsdev_reply_local(struct xsdev_file *f, struct xb_msg *spare,
 
 	spin_lock(&f->lock);
 	list_add_tail(&spare->list, &f->out);
-	WRITE_ONCE(f->nr_owed, f->nr_owed + 1);
+	f->reply_bytes += xsdev_msg_size(spare);
 	spin_unlock(&f->lock);
 	wake_up_interruptible(&f->read_wq);
 }
@@ -271,9 +306,16 @@ static bool xsdev_has_output(struct xsdev_file *f)
 	return !list_empty(&f->out);
 }
 
+/* May another request go to xenstored?  Only xenstored can make room. */
 static bool xsdev_has_room(struct xsdev_file *f)
 {
-	return READ_ONCE(f->nr_owed) < xsdev_request_cap();
+	return READ_ONCE(f->nr_inflight) < xsdev_request_cap();
+}
+
+/* Has the client left too many replies unread to ask for more? */
+static bool xsdev_replies_piled_up(struct xsdev_file *f)
+{
+	return READ_ONCE(f->reply_bytes) >= xsdev_reply_bytes_cap();
 }
 
 /*
@@ -327,10 +369,8 @@ static ssize_t xsdev_read(struct xsdev_file *f, struct iov_iter *to,
 		if (m->hdr.type == XS_WATCH_EVENT)
 			WRITE_ONCE(f->nr_events, f->nr_events - 1);
 		else
-			WRITE_ONCE(f->nr_owed, f->nr_owed - 1);
+			WRITE_ONCE(f->reply_bytes, f->reply_bytes - size);
 		spin_unlock(&f->lock);
-		if (m->hdr.type != XS_WATCH_EVENT)
-			wake_up_interruptible(&f->write_wq);
 		kfree(m);
 	}
 	err = done ? 0 : -EFAULT;
@@ -361,7 +401,7 @@ static struct xsdev_trans *xsdev_tx_find(struct xsdev_file *f, u32 id)
  * @f: the file
  * @msg: the request, body after the header, already checked by
  *	xs_user_msg_check()
- * @gen: the current xs_generation()
+ * @gen: the current store generation, from xs_dev_enter()
  * @fresh: a holder for a TRANSACTION_START, else NULL
  * @err: where to put the positive errno for XSDEV_REFUSE
  *
@@ -501,8 +541,11 @@ static void xsdev_req_done(void *par, struct xb_msg *reply)
 	spin_lock(&f->lock);
 	xsdev_tx_settle(f, req, reply);
 	list_add_tail(&reply->list, &f->out);
+	WRITE_ONCE(f->nr_inflight, f->nr_inflight - 1);
+	f->reply_bytes += xsdev_msg_size(reply);
 	spin_unlock(&f->lock);
 	wake_up_interruptible(&f->read_wq);
+	wake_up_interruptible(&f->write_wq);
 
 	kfree(req);
 	kref_put(&f->kref, xsdev_file_last_ref);
@@ -512,7 +555,8 @@ static void xsdev_req_done(void *par, struct xb_msg *reply)
  * Pass @msg (body after the header) on to xenstored, or answer it locally
  * with @spare when the transaction rules say so or it cannot be sent.
  * Either way exactly one reply will reach the read queue, and @spare is
- * used or freed.
+ * used or freed.  Between xs_dev_enter() and xs_dev_exit(), so that @gen
+ * is still the store's generation when the request goes out.
  */
 static void xsdev_send(struct xsdev_file *f, const struct xsd_sockmsg *msg,
 		       unsigned int gen, struct xb_msg *spare)
@@ -542,7 +586,7 @@ static void xsdev_send(struct xsdev_file *f, const struct xsd_sockmsg *msg,
 
 	kref_get(&f->kref);
 	spin_lock(&f->lock);
-	WRITE_ONCE(f->nr_owed, f->nr_owed + 1);
+	WRITE_ONCE(f->nr_inflight, f->nr_inflight + 1);
 	spin_unlock(&f->lock);
 
 	/* From here on @req may already be answered and freed. */
@@ -553,7 +597,7 @@ static void xsdev_send(struct xsdev_file *f, const struct xsd_sockmsg *msg,
 	}
 
 	spin_lock(&f->lock);
-	WRITE_ONCE(f->nr_owed, f->nr_owed - 1);
+	WRITE_ONCE(f->nr_inflight, f->nr_inflight - 1);
 	spin_unlock(&f->lock);
 	xsdev_tx_abandon(f, fresh);
 	fresh = NULL;
@@ -565,6 +609,43 @@ answer:
 	kfree(fresh);
 	kfree(req);
 	xsdev_reply_local(f, spare, msg, v == XSDEV_ACK ? 0 : err);
+}
+
+/*
+ * Enter the store for a request of user space: xs_dev_enter(), which KUnit
+ * redirects so that its cases choose the generation and never touch the
+ * live store.
+ */
+static int xsdev_store_enter(unsigned int *gen)
+{
+	KUNIT_STATIC_STUB_REDIRECT(xsdev_store_enter, gen);
+	return xs_dev_enter(gen);
+}
+
+static void xsdev_store_exit(void)
+{
+	KUNIT_STATIC_STUB_REDIRECT(xsdev_store_exit);
+	xs_dev_exit();
+}
+
+/*
+ * Send @msg, checked, within the store: 0, or -EINTR when a fatal signal
+ * ended the wait for a suspend to finish (nothing was done then, @spare
+ * is left to the caller).
+ */
+static int xsdev_send_entered(struct xsdev_file *f,
+			      const struct xsd_sockmsg *msg,
+			      struct xb_msg *spare)
+{
+	unsigned int gen;
+	int err;
+
+	err = xsdev_store_enter(&gen);
+	if (err)
+		return err;
+	xsdev_send(f, msg, gen, spare);
+	xsdev_store_exit();
+	return 0;
 }
 
 /**
@@ -591,10 +672,10 @@ int xenbus_dev_request_and_reply(struct xsd_sockmsg *msg, void *par)
 		return -ENOMEM;
 	/* The transaction rules read the body: check it first. */
 	err = xs_user_msg_check(msg, (const char *)(msg + 1));
+	if (!err && xsdev_send_entered(par, msg, spare))
+		err = EINTR;
 	if (err)
 		xsdev_reply_local(par, spare, msg, err);
-	else
-		xsdev_send(par, msg, xs_generation(), spare);
 	return 0;
 }
 EXPORT_SYMBOL(xenbus_dev_request_and_reply);
@@ -612,16 +693,20 @@ static void xsdev_event_dropped(struct xsdev_file *f)
 /*
  * will_handle: refuse events for a file already at its bound before the
  * watch layer queues them, so a reader that never reads costs nothing.
+ * The bound is per file, whatever its number of watches: the events its
+ * watches have waiting in the watch layer plus those on its read queue.
+ * Runs under the watch registry's lock, which guards @group.
  */
 static bool xsdev_watch_will_handle(struct xenbus_watch *watch,
 				    const char *path, const char *token)
 {
 	struct xsdev_watch *w = container_of(watch, struct xsdev_watch, watch);
+	struct xsdev_file *f = w->file;
 
-	if (READ_ONCE(w->file->nr_events) + watch->nr_pending <
-	    xsdev_event_cap())
+	if (f->group.queued + READ_ONCE(f->nr_events) < xsdev_event_cap())
 		return true;
-	xsdev_event_dropped(w->file);
+	f->group.dropped++;
+	xsdev_event_dropped(f);
 	return false;
 }
 
@@ -718,7 +803,7 @@ static int xsdev_watch_add(struct xsdev_file *f, const char *body)
 	if (!w)
 		return -ENOMEM;
 	/* Killable: a dead xenstored must not wedge the writer for good. */
-	err = xs_register_watch_killable(&w->watch);
+	err = xs_register_watch_killable(&w->watch, &f->group);
 	if (err) {
 		kfree(w);
 		return err;
@@ -748,9 +833,11 @@ static void xsdev_watch_del(struct xsdev_file *f, const char *body)
 
 /*
  * Act on the complete request in @f->mb.  Every request gets exactly one
- * reply; the only failure is having no memory even to say so.
+ * reply.  Returns 0 once it is dealt with, or -errno when it could not be
+ * (no memory even to say so, or a fatal signal while a suspend was in
+ * progress): then nothing was done and the client may write it again.
  */
-static int xsdev_dispatch(struct xsdev_file *f, unsigned int gen)
+static int xsdev_dispatch(struct xsdev_file *f)
 {
 	const struct xsd_sockmsg *hdr = &f->mb.m.hdr;
 	const char *body = f->mb.m.raw + sizeof(*hdr);
@@ -772,8 +859,10 @@ static int xsdev_dispatch(struct xsdev_file *f, unsigned int gen)
 			xsdev_watch_del(f, body);
 			break;
 		default:
-			xsdev_send(f, hdr, gen, spare);
-			return 0;
+			err = xsdev_send_entered(f, hdr, spare);
+			if (err)
+				kfree(spare);
+			return err;
 		}
 	}
 	xsdev_reply_local(f, spare, hdr, err);
@@ -781,17 +870,39 @@ static int xsdev_dispatch(struct xsdev_file *f, unsigned int gen)
 }
 
 /*
- * The write side.  Requests may arrive in pieces or several at once.  A
- * new request starts only when the file has a reply slot free, so the
- * bytes of a request that must wait are not consumed.  On an error the
- * bytes of every request already accepted count as written and the rest
- * does not; with nothing accepted the error is returned.
+ * Wait until a new request may start: fewer than max_user_requests in
+ * flight.  Only xenstored's answers make room, never the client's reads,
+ * so a client that pipelines without reading cannot wedge itself here.
+ */
+static int xsdev_wait_for_room(struct xsdev_file *f, bool nonblock)
+{
+	if (xsdev_replies_piled_up(f)) {
+		pr_warn_ratelimited("reader leaves %zu bytes of replies unread: refusing requests\n",
+				    READ_ONCE(f->reply_bytes));
+		return -ENOBUFS;
+	}
+	if (xsdev_has_room(f))
+		return 0;
+	if (nonblock)
+		return -EAGAIN;
+	return wait_event_interruptible(f->write_wq, xsdev_has_room(f));
+}
+
+/*
+ * The write side.  Requests may arrive in pieces or several at once; like
+ * Linux's, it never waits for the client to read.  The bytes of a request
+ * that cannot be dealt with now (no room, a fault, no memory) are not
+ * consumed, and what earlier write() calls gave of it is kept, so the
+ * client can retry with the same bytes and the stream stays in step.  On
+ * an error the bytes of every request already accepted count as written
+ * and the rest does not; with nothing accepted the error is returned.
  */
 static ssize_t xsdev_write(struct xsdev_file *f, struct iov_iter *from,
-			   bool nonblock, unsigned int gen)
+			   bool nonblock)
 {
 	size_t total = iov_iter_count(from);
 	size_t accepted = 0;
+	unsigned int had;
 	int ret = 0;
 
 	if (!total)
@@ -800,22 +911,23 @@ static ssize_t xsdev_write(struct xsdev_file *f, struct iov_iter *from,
 		return -ERESTARTSYS;
 
 	while (iov_iter_count(from)) {
-		if (!f->mb.have && !xsdev_has_room(f)) {
-			ret = -EAGAIN;
-			if (nonblock)
-				break;
-			ret = wait_event_interruptible(f->write_wq,
-						       xsdev_has_room(f));
+		if (!f->mb.have) {
+			ret = xsdev_wait_for_room(f, nonblock);
 			if (ret)
 				break;
 		}
+		had = f->mb.have;
 		ret = xsdev_msg_feed(&f->mb, from);
+		if (ret == -EFAULT)
+			f->mb.have = had;
 		if (ret <= 0)
 			break;
-		ret = xsdev_dispatch(f, gen);
-		xsdev_msg_reset(&f->mb);
-		if (ret)
+		ret = xsdev_dispatch(f);
+		if (ret) {
+			f->mb.have = had;
 			break;
+		}
+		xsdev_msg_reset(&f->mb);
 		accepted = total - iov_iter_count(from);
 	}
 	mutex_unlock(&f->msg_mutex);
@@ -841,9 +953,19 @@ static struct xsdev_file *xsdev_file_alloc(void)
 	INIT_LIST_HEAD(&f->trans);
 	init_waitqueue_head(&f->read_wq);
 	init_waitqueue_head(&f->write_wq);
+	INIT_LIST_HEAD(&f->node);
 	kref_init(&f->kref);
 	return f;
 }
+
+/* Every open file, for debugfs. */
+static struct {
+	struct mutex lock;	/* protects @list; taken before xsdev_file.lock */
+	struct list_head list;	/* struct xsdev_file.node */
+} xsdev_files = {
+	.lock = __MUTEX_INITIALIZER(xsdev_files.lock),
+	.list = LIST_HEAD_INIT(xsdev_files.list),
+};
 
 /*
  * Tear down a file nobody else can reach any more: its watches first, so
@@ -856,7 +978,10 @@ static void xsdev_file_destroy(struct xsdev_file *f)
 	struct xsdev_watch *w, *wn;
 	struct xsdev_trans *t, *tn;
 	struct xb_msg *m, *mn;
-	unsigned int gen = 0;
+
+	mutex_lock(&xsdev_files.lock);
+	list_del_init(&f->node);
+	mutex_unlock(&xsdev_files.lock);
 
 	list_for_each_entry_safe(w, wn, &f->watches, list) {
 		list_del(&w->list);
@@ -864,11 +989,10 @@ static void xsdev_file_destroy(struct xsdev_file *f)
 		kfree(w);
 	}
 
-	if (!list_empty(&f->trans))
-		gen = xs_generation();
+	/* The generation is compared inside the store's suspend gate. */
 	list_for_each_entry_safe(t, tn, &f->trans, list) {
-		if (t->id && t->gen == gen)
-			xs_abort_user_transaction(t->id);
+		if (t->id)
+			xs_abort_user_transaction(t->id, t->gen);
 		list_del(&t->list);
 		kfree(t);
 	}
@@ -906,6 +1030,11 @@ static int xsdev_open(struct inode *inode, struct file *filp)
 	f = xsdev_file_alloc();
 	if (!f)
 		return -ENOMEM;
+	f->opener = task_tgid_vnr(current);
+	get_task_comm(f->comm, current);
+	mutex_lock(&xsdev_files.lock);
+	list_add_tail(&f->node, &xsdev_files.list);
+	mutex_unlock(&xsdev_files.lock);
 	filp->private_data = f;
 	/* A byte stream: no seeking, no positional reads or writes. */
 	return stream_open(inode, filp);
@@ -935,7 +1064,7 @@ static ssize_t xsdev_read_iter(struct kiocb *iocb, struct iov_iter *to)
 static ssize_t xsdev_write_iter(struct kiocb *iocb, struct iov_iter *from)
 {
 	return xsdev_write(iocb->ki_filp->private_data, from,
-			   xsdev_nonblock(iocb), xs_generation());
+			   xsdev_nonblock(iocb));
 }
 
 static __poll_t xsdev_poll(struct file *filp, poll_table *wait)
@@ -947,8 +1076,12 @@ static __poll_t xsdev_poll(struct file *filp, poll_table *wait)
 	poll_wait(filp, &f->write_wq, wait);
 	if (xsdev_has_output(f))
 		mask |= EPOLLIN | EPOLLRDNORM;
-	/* write() would wait while max_user_requests replies are owed. */
-	if (xsdev_has_room(f))
+	/*
+	 * write() would wait while max_user_requests requests are in
+	 * flight.  A client with too many replies unread is told it may
+	 * write, and write() tells it why it may not.
+	 */
+	if (xsdev_has_room(f) || xsdev_replies_piled_up(f))
 		mask |= EPOLLOUT | EPOLLWRNORM;
 	return mask;
 }
@@ -970,6 +1103,52 @@ static struct miscdevice xsdev_misc = {
 	.minor	= MISC_DYNAMIC_MINOR,
 };
 
+/*
+ * debugfs xenbus/dev_files: one line per open file, "key value" pairs
+ * (Documentation/abi.rst): who opened it, its watches ("-" while a writer
+ * holds them), its watch events waiting in the kernel and on its read
+ * queue, how many it lost, its requests in flight, the bytes of replies
+ * it has not read, and last, as it may hold spaces, the opener's name.
+ */
+static int xsdev_files_show(struct seq_file *m, void *unused)
+{
+	struct xsdev_file *f;
+
+	mutex_lock(&xsdev_files.lock);
+	list_for_each_entry(f, &xsdev_files.list, node) {
+		unsigned int nr_watches = 0, queued, unread, inflight;
+		unsigned long dropped, cb_dropped;
+		char watches[12] = "-";
+		struct xsdev_watch *w;
+		size_t reply_bytes;
+
+		/*
+		 * Only counted if no writer holds the list right now: a
+		 * writer may be waiting for xenstored, which may be dead.
+		 */
+		if (mutex_trylock(&f->msg_mutex)) {
+			list_for_each_entry(w, &f->watches, list)
+				nr_watches++;
+			mutex_unlock(&f->msg_mutex);
+			snprintf(watches, sizeof(watches), "%u", nr_watches);
+		}
+		xs_watch_group_read(&f->group, &queued, &dropped);
+		spin_lock(&f->lock);
+		unread = f->nr_events;
+		cb_dropped = f->nr_dropped;
+		inflight = f->nr_inflight;
+		reply_bytes = f->reply_bytes;
+		spin_unlock(&f->lock);
+		seq_printf(m, "pid %d watches %s events_queued %u events_unread %u events_dropped %lu requests_in_flight %u reply_bytes_unread %zu comm %s\n",
+			   f->opener, watches, queued, unread,
+			   dropped + cb_dropped, inflight, reply_bytes,
+			   f->comm);
+	}
+	mutex_unlock(&xsdev_files.lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(xsdev_files);
+
 /* Every kind of Xen domain has a store, so every one gets the device. */
 static int __init xsdev_init(void)
 {
@@ -979,6 +1158,8 @@ static int __init xsdev_init(void)
 		err = misc_register(&xsdev_misc);
 		if (err)
 			pr_err("no /dev/xen/xenbus: error %d\n", err);
+		debugfs_create_file("dev_files", 0400, xs_debugfs_dir(), NULL,
+				    &xsdev_files_fops);
 	}
 	return err;
 }

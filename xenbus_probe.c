@@ -894,6 +894,46 @@ int xenbus_read_otherend_details(struct xenbus_device *xendev,
 }
 EXPORT_SYMBOL_GPL(xenbus_read_otherend_details);
 
+/*
+ * Drivers that keep state across their devices without a lock, relying
+ * on Linux running every callback on one thread (Documentation/
+ * consumers.rst): 9pfs lowers a global maximum message size as each of
+ * its devices connects.  Their other-end callbacks run one at a time,
+ * whichever lanes their devices have.
+ */
+static const char *const xb_serial_drivers[] = { "9pfs" };
+static DEFINE_MUTEX(xb_serial_lock);
+
+static bool xb_driver_is_serial(const struct xenbus_driver *drv)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(xb_serial_drivers); i++)
+		if (!strcmp(drv->driver.name, xb_serial_drivers[i]))
+			return true;
+	return false;
+}
+
+/* drv->otherend_changed(), as the driver can bear it. */
+static void xb_call_otherend_changed(struct xenbus_device *dev,
+				     struct xenbus_driver *drv,
+				     enum xenbus_state state)
+{
+	bool serial = xb_driver_is_serial(drv);
+
+	/*
+	 * The driver may unregister its own device from here, and go on
+	 * using it (tpmfront completes its closing after unregistering).
+	 */
+	get_device(&dev->dev);
+	if (serial)
+		mutex_lock(&xb_serial_lock);
+	drv->otherend_changed(dev, state);
+	if (serial)
+		mutex_unlock(&xb_serial_lock);
+	put_device(&dev->dev);
+}
+
 /**
  * xenbus_otherend_changed() - common part of the buses' otherend watch
  * @watch: the device's otherend_watch
@@ -933,7 +973,7 @@ void xenbus_otherend_changed(struct xenbus_watch *watch, const char *path,
 		return;
 	drv = to_xenbus_driver(dev->dev.driver);
 	if (drv->otherend_changed)
-		drv->otherend_changed(dev, state);
+		xb_call_otherend_changed(dev, drv, state);
 }
 EXPORT_SYMBOL_GPL(xenbus_otherend_changed);
 
@@ -946,6 +986,11 @@ EXPORT_SYMBOL_GPL(xenbus_otherend_changed);
  * adds the "xenbus" statistics group.  Each failure undoes the steps
  * before it and is also reported in the store under error/<nodename>.
  *
+ * All of it acts for the device on its lane (xs_lane_enter()): the
+ * device's callbacks, the other end's state watch and whatever watches
+ * the driver registers in its probe, first run once the whole bind is
+ * done, as on Linux's "xenwatch" when a hotplug event adds the device.
+ *
  * Return: 0 or a negative errno.
  */
 int xenbus_dev_probe(struct device *_dev)
@@ -953,6 +998,7 @@ int xenbus_dev_probe(struct device *_dev)
 	struct xenbus_device *dev = to_xenbus_device(_dev);
 	struct xenbus_driver *drv = to_xenbus_driver(_dev->driver);
 	const struct xenbus_device_id *id;
+	struct xs_lane_ctx ctx;
 	int err;
 
 	id = xb_match_id(drv->ids, dev);
@@ -961,7 +1007,9 @@ int xenbus_dev_probe(struct device *_dev)
 		goto fail;
 	}
 
+	xs_lane_enter(xenbus_dev_lane(dev), &ctx);
 	err = xb_bind(dev, drv, id, &xb_live_ops);
+	xs_lane_leave(&ctx);
 	if (!err)
 		return 0;
 	dev_warn(&dev->dev, "probe of %s failed: %d\n", dev->nodename, err);
@@ -1496,9 +1544,10 @@ static const struct attribute_group xb_stats_group = {
  * xenbus_dev_suspend() - PM freeze callback for xenbus devices
  * @dev: device being frozen
  *
- * Holds the device's watch callbacks until thaw or restore (they would
- * otherwise race with the driver's suspend and resume, which on Linux's
- * single "xenwatch" they never do), then tells the driver.  A driver's
+ * Tells the driver.  The device's watch callbacks need no holding here:
+ * their lane is frozen with the kernel threads, before any device is
+ * (see xs_init()), and stays so until after its restore or thaw, as on
+ * Linux, whose single "xenwatch" runs the suspend itself.  A driver's
  * failure is only logged: the domain is suspended by the toolstack
  * whether or not one device objects.
  *
@@ -1510,7 +1559,6 @@ int xenbus_dev_suspend(struct device *dev)
 	struct xenbus_driver *drv;
 	int err;
 
-	xs_lane_pause(xenbus_dev_lane(xdev));
 	if (!dev->driver)
 		return 0;
 	drv = to_xenbus_driver(dev->driver);
@@ -1566,17 +1614,19 @@ static int xb_resume(struct xenbus_device *xdev)
  *
  * The other end may have moved: re-reads it, restarts the device from
  * Initialising, lets the driver resume, and watches the (new) other end.
- * Then the device's watch callbacks, held since the freeze, run again.
+ * Watches the driver's resume registers join the device's lane.
  *
  * Return: 0 or the first step's negative errno.
  */
 int xenbus_dev_resume(struct device *dev)
 {
 	struct xenbus_device *xdev = to_xenbus_device(dev);
+	struct xs_lane_ctx ctx;
 	int err;
 
+	xs_lane_enter(xenbus_dev_lane(xdev), &ctx);
 	err = xb_resume(xdev);
-	xs_lane_unpause(xenbus_dev_lane(xdev));
+	xs_lane_leave(&ctx);
 	return err;
 }
 EXPORT_SYMBOL_GPL(xenbus_dev_resume);
@@ -1585,14 +1635,12 @@ EXPORT_SYMBOL_GPL(xenbus_dev_resume);
  * xenbus_dev_cancel() - PM thaw callback for xenbus devices
  * @dev: device whose suspend was cancelled
  *
- * Suspend left the device connected to its other end: only its watch
- * callbacks, held since the freeze, run again.
+ * Suspend left the device connected to its other end: nothing to do.
  *
  * Return: 0.
  */
 int xenbus_dev_cancel(struct device *dev)
 {
-	xs_lane_unpause(xenbus_dev_lane(to_xenbus_device(dev)));
 	return 0;
 }
 EXPORT_SYMBOL_GPL(xenbus_dev_cancel);

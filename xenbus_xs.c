@@ -14,8 +14,10 @@
  * Watch events are queued on a lane: a FIFO that runs one callback at a
  * time, in order.  Lanes run in parallel.  "xenwatch", a kthread, is the
  * default lane; every xenbus_device has a lane of its own (a work item),
- * which xenbus_watch_path() uses, so one device's slow callback holds up
- * that device only.
+ * which xenbus_watch_path() uses, and which the watches a driver
+ * registers while acting for the device join, so one device's slow
+ * callback holds up that device only, while no two callbacks of one
+ * device ever run at once.
  *
  * Lock order, outermost first:
  *
@@ -31,11 +33,13 @@
  * never waits for a lane: replies come from the transport thread.
  * xs_lane_close() waits for whatever callback its lane is running, and
  * is called by the bus core before it unregisters a device, never with
- * the device's lock held.
+ * the device's lock held.  Device lanes run on a freezable workqueue, so
+ * a suspend waits for their callbacks before it starts, not under locks.
  */
 
 #define pr_fmt(fmt) "xenbus: " fmt
 
+#include <linux/debugfs.h>
 #include <linux/err.h>
 #include <linux/export.h>
 #include <linux/hashtable.h>
@@ -49,6 +53,7 @@
 #include <linux/reboot.h>
 #include <linux/rwsem.h>
 #include <linux/sched.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/string.h>
@@ -73,7 +78,7 @@
 #define XS_DIR_PART_TRIES	5
 
 static unsigned int max_queued_watch_events = 16384;
-/* Below a few dozen, ordinary hotplug bursts would already lose events. */
+/* Below a few dozen, ordinary bursts of tool watches would lose events. */
 static int xs_set_max_queued(const char *val, const struct kernel_param *kp)
 {
 	return param_set_uint_minmax(val, kp, 64, UINT_MAX);
@@ -86,7 +91,7 @@ static const struct kernel_param_ops xs_max_queued_ops = {
 module_param_cb(max_queued_watch_events, &xs_max_queued_ops,
 		&max_queued_watch_events, 0644);
 MODULE_PARM_DESC(max_queued_watch_events,
-		 "Most watch events queued for delivery, all watches together");
+		 "Most watch events queued for /dev/xen/xenbus files together (kernel watches are not capped)");
 
 /* The body of the error reply an asynchronous request gets on failure. */
 static const char xs_eio[] = "EIO";
@@ -160,6 +165,12 @@ struct xs_reqs {
 	struct xarray xa;
 	u32 next_id;
 	bool broken;			/* once set, requests fail with -EIO */
+	/*
+	 * Nobody will answer any more (xenstored runs in this domain, which
+	 * is going down): waiters stop waiting and get -EIO.  Set once, by
+	 * xs_reqs_wake_all(), and read locklessly.
+	 */
+	bool gone;
 	unsigned long nr_stray;		/* replies that matched no request */
 	int (*send)(struct xs_reqs *tbl, struct xb_out *out);
 };
@@ -172,7 +183,11 @@ struct xs_watches;
  * ("xenwatch"); a device lane by @work, which the workqueue never runs on
  * two workers at once, so its order holds too.
  *
- * reg->lock protects @events, @running, @busy, @paused and @closed.
+ * A device lane also runs no callback while someone acting for its
+ * device outside the lane holds it (@holds, see xs_lane_enter()).  Events
+ * queue up meanwhile and run, in order, once nobody does.
+ *
+ * reg->lock protects @events, @running, @busy, @holds and @closed.
  */
 struct xs_lane {
 	struct xs_watches *reg;
@@ -189,7 +204,7 @@ struct xs_lane {
 	struct work_struct work;
 	struct kref ref;		/* owner, each watch, a queued @work */
 	bool busy;			/* @work is queued or running */
-	bool paused;			/* xs_lane_pause(): events wait */
+	unsigned int holds;		/* xs_lane_enter()s not yet left */
 	bool closed;			/* xs_lane_close(): no more callbacks */
 	struct lockdep_map dep_map;	/* "a callback of this lane runs" */
 };
@@ -205,6 +220,7 @@ struct xs_watch_rec {
 	struct hlist_node by_watch;
 	struct xenbus_watch *watch;
 	struct xs_lane *lane;
+	struct xs_watch_group *group;	/* a /dev file's watches; NULL: kernel */
 	struct list_head events;	/* its queued events, oldest first */
 	u32 id;
 	char token[XS_TOKEN_LEN];
@@ -214,6 +230,7 @@ struct xs_event {
 	struct list_head link;		/* on the lane */
 	struct list_head wlink;		/* on the watch's record */
 	struct xenbus_watch *watch;
+	struct xs_watch_group *group;	/* the record's, at queueing time */
 	const char *path;		/* both point into @msg */
 	const char *token;
 	struct xb_msg *msg;
@@ -221,10 +238,11 @@ struct xs_event {
 
 struct xs_watches {
 	/*
-	 * Protects @list, both hashes, @next_id, @nr_queued, @nr_dropped,
-	 * the lanes' and the records' event lists and every registered
-	 * watch's nr_pending.  will_handle() runs under it.  @list and the
-	 * hashes change only with watch_rwsem held for read as well.
+	 * Protects @list, both hashes, @next_id, the counters, @ctxs, the
+	 * lanes' and the records' event lists, every registered
+	 * watch's nr_pending and every watch group.  will_handle() runs
+	 * under it.  @list and the hashes change only with watch_rwsem
+	 * held for read as well.
 	 */
 	spinlock_t lock;
 	struct list_head list;		/* xenbus_watch.list of each watch */
@@ -232,8 +250,15 @@ struct xs_watches {
 	DECLARE_HASHTABLE(by_watch, 7);	/* records by watch address */
 	u32 next_id;
 	unsigned int nr_queued;		/* events on all lanes */
-	unsigned long nr_dropped;	/* events refused for the global cap */
+	/*
+	 * User space's share: events of /dev watches (those in a group),
+	 * capped at *@max_queued all together; kernel watches are never
+	 * capped, their events are dropped only by will_handle().
+	 */
+	unsigned int nr_user_queued;
+	unsigned long nr_user_dropped;	/* refused for the cap */
 	const unsigned int *max_queued;
+	struct list_head ctxs;		/* struct xs_lane_ctx, newest first */
 	struct xs_lane lane;		/* the default lane, "xenwatch" */
 };
 
@@ -272,6 +297,7 @@ static struct xs_state {
 		.list = LIST_HEAD_INIT(xs.watches.list),
 		.next_id = 1,
 		.max_queued = &max_queued_watch_events,
+		.ctxs = LIST_HEAD_INIT(xs.watches.ctxs),
 		.lane = {
 			.reg = &xs.watches,
 			.events = LIST_HEAD_INIT(xs.watches.lane.events),
@@ -304,8 +330,13 @@ static bool xs_gate_drained(struct xs_gate *g)
 	return !READ_ONCE(g->users) && !READ_ONCE(g->tx_held);
 }
 
-/* Become a user of the store.  0, or -EINTR when @killable and killed. */
-static int xs_gate_enter(struct xs_gate *g, bool killable)
+/*
+ * Become a user of the store.  0, or -EINTR when @killable and killed.
+ * If @gen is not NULL it gets the generation, which cannot change until
+ * we leave: a resume needs every user gone first.
+ */
+static int xs_gate_enter_gen(struct xs_gate *g, bool killable,
+			     unsigned int *gen)
 {
 	spin_lock(&g->lock);
 	while (!xs_gate_passable(g)) {
@@ -317,8 +348,27 @@ static int xs_gate_enter(struct xs_gate *g, bool killable)
 		spin_lock(&g->lock);
 	}
 	WRITE_ONCE(g->users, g->users + 1);
+	if (gen)
+		*gen = g->generation;
 	spin_unlock(&g->lock);
 	return 0;
+}
+
+static int xs_gate_enter(struct xs_gate *g, bool killable)
+{
+	return xs_gate_enter_gen(g, killable, NULL);
+}
+
+/*
+ * One more user for a caller that is a user already, so it never waits:
+ * a closed gate is waiting for that caller to leave.
+ */
+static void xs_gate_enter_nested(struct xs_gate *g)
+{
+	spin_lock(&g->lock);
+	WARN_ON_ONCE(!g->users);
+	WRITE_ONCE(g->users, g->users + 1);
+	spin_unlock(&g->lock);
 }
 
 static void xs_gate_check_drained(struct xs_gate *g)
@@ -599,12 +649,19 @@ static void xs_reqs_fail_all(struct xs_reqs *tbl, int err)
 	}
 }
 
-/* Make every waiting kernel caller look at xs_store_gone() again. */
+/*
+ * Nobody will answer @tbl's requests any more: every kernel caller waiting
+ * for one, and every later one, gives up with -EIO.  The flag, not
+ * system_state, tells them: the reboot notifier that calls this runs
+ * before system_state changes, and a waiter woken too early would go
+ * back to sleep for ever.
+ */
 static void xs_reqs_wake_all(struct xs_reqs *tbl)
 {
 	struct xs_req *req;
 	unsigned long id;
 
+	WRITE_ONCE(tbl->gone, true);
 	xa_lock(&tbl->xa);
 	xa_for_each(&tbl->xa, id, req)
 		if (!req->cb)
@@ -612,28 +669,10 @@ static void xs_reqs_wake_all(struct xs_reqs *tbl)
 	xa_unlock(&tbl->xa);
 }
 
-/*
- * xenstored runs in this domain as a user process, and the system is
- * going down: it may already be dead, and nobody will answer us.
- */
-static bool xs_store_gone(void)
-{
-	if (xen_store_domain_type != XS_LOCAL)
-		return false;
-	switch (system_state) {
-	case SYSTEM_HALT:
-	case SYSTEM_POWER_OFF:
-	case SYSTEM_RESTART:
-		return true;
-	default:
-		return false;
-	}
-}
-
 static bool xs_req_settled(struct xs_req *req)
 {
 	/* Pairs with xs_req_resolve(): see @reply and @err once @done. */
-	return smp_load_acquire(&req->done) || xs_store_gone();
+	return smp_load_acquire(&req->done) || READ_ONCE(req->tbl->gone);
 }
 
 /* Wait for a kernel request's outcome.  0, or -errno without a reply. */
@@ -740,6 +779,13 @@ static bool xs_lane_is_device(const struct xs_lane *lane)
 	return lane->workqueue;
 }
 
+/* May a device lane start a callback?  Not while anyone holds it. */
+static bool xs_lane_runnable(const struct xs_lane *lane)
+{
+	lockdep_assert_held(&lane->reg->lock);
+	return !lane->holds;
+}
+
 static void xs_lane_release(struct kref *ref)
 {
 	struct xs_lane *lane = container_of(ref, struct xs_lane, ref);
@@ -768,12 +814,49 @@ void xs_lane_put(struct xs_lane *lane)
 		kref_put(&lane->ref, xs_lane_release);
 }
 
+static void xs_lane_work(struct work_struct *work);
+
+/*
+ * The device lane the calling task acts for, if any: the innermost
+ * xs_lane_enter() of this task, else the lane whose callback is running
+ * on this worker.  NULL otherwise (the default lane's thread included).
+ */
+static struct xs_lane *xs_lane_of_current(struct xs_watches *reg)
+{
+	struct work_struct *work = current_work();
+	struct xs_lane_ctx *ctx;
+	struct xs_lane *lane;
+
+	lockdep_assert_held(&reg->lock);
+	list_for_each_entry(ctx, &reg->ctxs, link)
+		if (ctx->task == current)
+			return ctx->lane;
+	if (work && work->func == xs_lane_work) {
+		lane = container_of(work, struct xs_lane, work);
+		if (lane->reg == reg)
+			return lane;
+	}
+	return NULL;
+}
+
 static void xs_watch_rec_free(struct xs_watch_rec *rec)
 {
 	if (!rec)
 		return;
 	xs_lane_put(rec->lane);
 	kfree(rec);
+}
+
+/* The event left the queue (to run, or purged): undo its counting. */
+static void xs_event_uncount(struct xs_watches *reg, struct xs_event *ev)
+{
+	lockdep_assert_held(&reg->lock);
+	ev->watch->nr_pending--;
+	reg->nr_queued--;
+	if (ev->group) {
+		ev->group->queued--;
+		reg->nr_user_queued--;
+	}
 }
 
 /* Take a queued @ev off its lane and its watch, onto @purged. */
@@ -783,17 +866,25 @@ static void xs_event_unqueue(struct xs_watches *reg, struct xs_event *ev,
 	lockdep_assert_held(&reg->lock);
 	list_del(&ev->wlink);
 	list_move_tail(&ev->link, purged);
-	ev->watch->nr_pending--;
-	reg->nr_queued--;
+	xs_event_uncount(reg, ev);
 }
 
 /*
  * Put @watch in the registry under a fresh token, its events to run on
- * @lane (the default lane if NULL).  Events may come now.
+ * @lane, or, for NULL, on the device lane the caller acts for (see
+ * xs_lane_of_current()) and else on the default lane.  @group, if not
+ * NULL, is the /dev file whose watches' events are bounded together.
+ * Events may come now.
+ *
+ * Taking the caller's lane is what keeps a device's callbacks from ever
+ * running concurrently: a watch that a driver registers from one of its
+ * device's callbacks (netback's credit watch, from connect()) or from its
+ * probe shares the lane of the device's other watches.
  */
 static struct xs_watch_rec *xs_watch_add(struct xs_watches *reg,
 					 struct xenbus_watch *watch,
-					 struct xs_lane *lane)
+					 struct xs_lane *lane,
+					 struct xs_watch_group *group)
 {
 	struct xs_watch_rec *rec;
 	u32 id;
@@ -802,16 +893,20 @@ static struct xs_watch_rec *xs_watch_add(struct xs_watches *reg,
 	if (!rec)
 		return ERR_PTR(-ENOMEM);
 	rec->watch = watch;
+	rec->group = group;
 	INIT_LIST_HEAD(&rec->events);
-	rec->lane = lane ?: &reg->lane;
-	xs_lane_get(rec->lane);
 
 	spin_lock(&reg->lock);
 	if (WARN_ON_ONCE(xs_watch_find(reg, watch))) {
 		spin_unlock(&reg->lock);
-		xs_watch_rec_free(rec);
+		kfree(rec);
 		return ERR_PTR(-EEXIST);
 	}
+	if (!lane)
+		lane = xs_lane_of_current(reg) ?: &reg->lane;
+	/* The lane is alive: its device, or the running callback, holds it. */
+	rec->lane = lane;
+	xs_lane_get(lane);
 	/* Bounded: every id skipped belongs to a registered watch. */
 	do {
 		id = reg->next_id++;
@@ -863,21 +958,13 @@ static struct xs_watch_rec *xs_watch_detach(struct xs_watches *reg,
 	return rec;
 }
 
-/*
- * A WATCH_EVENT from xenstored (transport thread).  Consumes @msg.
- *
- * An event for a path that is still queued for the same watch is
- * dropped: the queued one has not run yet, and callbacks read the
- * current state, so nothing is lost.  That bounds each watch's queue by
- * the distinct paths under it; the global cap bounds the rest.
- */
 /* Get @lane to run its queued events. */
 static void xs_lane_kick(struct xs_lane *lane)
 {
 	lockdep_assert_held(&lane->reg->lock);
 	if (!xs_lane_is_device(lane)) {
 		wake_up(&lane->wq);
-	} else if (!lane->busy && !lane->paused) {
+	} else if (!lane->busy && xs_lane_runnable(lane)) {
 		/* The work item holds a reference until it has run dry. */
 		lane->busy = true;
 		kref_get(&lane->ref);
@@ -888,14 +975,47 @@ static void xs_lane_kick(struct xs_lane *lane)
 /* How many of a watch's newest queued events a new one is compared with. */
 #define XS_COALESCE_WINDOW	32
 
+/* Is @path among the newest queued events of @rec? */
+static bool xs_event_is_queued(struct xs_watch_rec *rec, const char *path)
+{
+	unsigned int scanned = 0;
+	struct xs_event *old;
+
+	/*
+	 * Bursts repeat recent paths, so the newest events are where a
+	 * duplicate is; a bounded look keeps the registry's spinlock short
+	 * even when a stalled lane has thousands queued.
+	 */
+	list_for_each_entry_reverse(old, &rec->events, wlink) {
+		if (++scanned > XS_COALESCE_WINDOW)
+			break;
+		if (!strcmp(old->path, path))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * A WATCH_EVENT from xenstored (transport thread).  Consumes @msg.
+ *
+ * In order, an event is dropped when it is malformed or for a token that
+ * is not a registered watch of ours; when its device lane is closed (the
+ * device is going); when the same path is still queued for the watch
+ * (it has not run yet, and callbacks read the current state, so nothing
+ * is lost); when it belongs to user space (a /dev watch) and user space
+ * has max_queued_watch_events queued already; and when will_handle()
+ * refuses it, which therefore sees only events that are queued if it
+ * accepts them.  A kernel watch's event is never dropped for a cap:
+ * drivers count on every state change reaching them, and Linux drops
+ * kernel events only through will_handle() too.
+ */
 static void xs_watch_event(struct xs_watches *reg, struct xb_msg *msg)
 {
 	struct xenbus_watch *watch;
 	const char *path, *token;
 	struct xs_watch_rec *rec;
-	struct xs_event *ev, *old;
-	unsigned int scanned;
 	struct xs_lane *lane;
+	struct xs_event *ev;
 	u32 id;
 
 	if (xs_parse_watch_event(msg->body, msg->hdr.len, &path, &token)) {
@@ -906,9 +1026,12 @@ static void xs_watch_event(struct xs_watches *reg, struct xb_msg *msg)
 	if (xs_parse_token(token, &id))
 		goto drop;
 
-	ev = kmalloc(sizeof(*ev), XS_GFP);
-	if (!ev)
-		goto drop;
+	/*
+	 * Never given up for want of memory: that would lose a kernel
+	 * watch's event.  Retried like the message itself, on this thread,
+	 * which may sleep for memory (not for the store).
+	 */
+	ev = kmalloc(sizeof(*ev), XS_GFP | __GFP_NOFAIL);
 
 	spin_lock(&reg->lock);
 	rec = xs_watch_find_id(reg, id);
@@ -918,29 +1041,22 @@ static void xs_watch_event(struct xs_watches *reg, struct xb_msg *msg)
 	lane = rec->lane;
 	if (lane->closed)
 		goto unlock;	/* its device is being removed */
-	if (watch->will_handle && !watch->will_handle(watch, path, token))
+	if (xs_event_is_queued(rec, path))
 		goto unlock;
-	/*
-	 * Bursts repeat recent paths, so the newest events are where a
-	 * duplicate is; a bounded look keeps this spinlock short even when
-	 * a stalled lane has thousands queued.  The global cap is the bound.
-	 */
-	scanned = 0;
-	list_for_each_entry_reverse(old, &rec->events, wlink) {
-		if (++scanned > XS_COALESCE_WINDOW)
-			break;
-		if (!strcmp(old->path, path))
-			goto unlock;
-	}
-	if (reg->nr_queued >= READ_ONCE(*reg->max_queued)) {
-		reg->nr_dropped++;
+	if (rec->group &&
+	    reg->nr_user_queued >= READ_ONCE(*reg->max_queued)) {
+		reg->nr_user_dropped++;
+		rec->group->dropped++;
 		spin_unlock(&reg->lock);
-		pr_warn_ratelimited("%u watch events queued, dropping more\n",
+		pr_warn_ratelimited("%u watch events queued for user space, dropping more\n",
 				    READ_ONCE(*reg->max_queued));
 		goto free;
 	}
+	if (watch->will_handle && !watch->will_handle(watch, path, token))
+		goto unlock;
 
 	ev->watch = watch;
+	ev->group = rec->group;
 	ev->path = path;
 	ev->token = token;
 	ev->msg = msg;
@@ -948,6 +1064,10 @@ static void xs_watch_event(struct xs_watches *reg, struct xb_msg *msg)
 	list_add_tail(&ev->wlink, &rec->events);
 	watch->nr_pending++;
 	reg->nr_queued++;
+	if (ev->group) {
+		ev->group->queued++;
+		reg->nr_user_queued++;
+	}
 	xs_lane_kick(lane);
 	spin_unlock(&reg->lock);
 	return;
@@ -976,13 +1096,12 @@ static bool xs_lane_run_one(struct xs_lane *lane)
 
 	spin_lock(&reg->lock);
 	ev = list_first_entry_or_null(&lane->events, struct xs_event, link);
-	if (ev && device && lane->paused)
-		ev = NULL;	/* xs_lane_unpause() kicks the lane again */
+	if (ev && device && !xs_lane_runnable(lane))
+		ev = NULL;	/* whoever holds it kicks the lane again */
 	if (ev) {
 		list_del(&ev->link);
 		list_del(&ev->wlink);
-		ev->watch->nr_pending--;
-		reg->nr_queued--;
+		xs_event_uncount(reg, ev);
 		lane->running = ev->watch;
 	} else {
 		lane->busy = false;
@@ -1131,37 +1250,52 @@ void xs_lane_close(struct xs_lane *lane)
 }
 
 /**
- * xs_lane_pause() - hold a device lane's callbacks
- * @lane: the lane, or NULL (nothing to do)
+ * xs_lane_enter() - act for a device outside its lane
+ * @lane: the device's lane, or NULL (nothing to do: the device shares the
+ *	default lane)
+ * @ctx: where to keep the state, on the caller's stack
  *
- * Waits for the callback the lane is running, unless called from it;
- * events keep being queued but no callback runs until xs_lane_unpause().
- * The bus core pauses a device's lane from its PM freeze to its thaw or
- * restore, so that, as on a single "xenwatch", the driver never sees a
- * state change while it suspends or resumes.
+ * Until xs_lane_leave(), @lane starts no callback, and every watch that
+ * this task registers with register_xenbus_watch() joins @lane.  The bus
+ * core wraps a driver's probe and resume in it, so that they never run
+ * concurrently with the device's callbacks (a watch registered in probe
+ * fires at once) and so that the watches they register share the
+ * device's lane: on Linux's single "xenwatch" that is how all of it ran.
+ * The caller must not wait for a callback of @lane meanwhile.
  *
- * Context: process context; sleeps.
+ * Context: process context; does not sleep.  Pair with xs_lane_leave() on
+ * the same task.
  */
-void xs_lane_pause(struct xs_lane *lane)
+void xs_lane_enter(struct xs_lane *lane, struct xs_lane_ctx *ctx)
 {
+	ctx->lane = lane;
+	ctx->task = current;
 	if (!lane)
 		return;
 	spin_lock(&lane->reg->lock);
-	lane->paused = true;
+	lane->holds++;
+	list_add(&ctx->link, &lane->reg->ctxs);
 	spin_unlock(&lane->reg->lock);
-	xs_lane_wait_idle(lane);
 }
 
 /**
- * xs_lane_unpause() - let a paused device lane run again
- * @lane: the lane, or NULL (nothing to do)
+ * xs_lane_leave() - end an xs_lane_enter()
+ * @ctx: the state xs_lane_enter() filled in
+ *
+ * Events that came meanwhile run now, in order.
+ *
+ * Context: process context; does not sleep.
  */
-void xs_lane_unpause(struct xs_lane *lane)
+void xs_lane_leave(struct xs_lane_ctx *ctx)
 {
+	struct xs_lane *lane = ctx->lane;
+
 	if (!lane)
 		return;
 	spin_lock(&lane->reg->lock);
-	lane->paused = false;
+	list_del(&ctx->link);
+	if (!WARN_ON_ONCE(!lane->holds))
+		lane->holds--;
 	if (!list_empty(&lane->events))
 		xs_lane_kick(lane);
 	spin_unlock(&lane->reg->lock);
@@ -1196,10 +1330,17 @@ static int xs_transport_send(struct xs_reqs *tbl, struct xb_out *out)
 	return xb_comms_send(out);
 }
 
+/*
+ * The system is going down.  With xenstored in this domain, as a user
+ * process, it may be dead already and nobody will answer us: let every
+ * kernel waiter go, as the shutdown of devices that follows must not hang
+ * on the store.  Another domain's xenstored keeps answering.
+ */
 static int xs_reboot_notify(struct notifier_block *nb, unsigned long code,
 			    void *unused)
 {
-	xs_reqs_wake_all(&xs.reqs);
+	if (xen_store_domain_type == XS_LOCAL)
+		xs_reqs_wake_all(&xs.reqs);
 	return NOTIFY_DONE;
 }
 
@@ -1773,8 +1914,13 @@ static void xs_unwatch_detached(const char *node, const char *token)
 	xs_req_put(req);
 }
 
+/*
+ * Register @watch with xenstored, its events to run on @lane (NULL: the
+ * lane the caller acts for, else the default one; see xs_watch_add()).
+ * @group and @killable are for watches of user space.
+ */
 static int xs_register(struct xenbus_watch *watch, struct xs_lane *lane,
-		       bool killable)
+		       struct xs_watch_group *group, bool killable)
 {
 	struct xs_watch_rec *rec;
 	int err;
@@ -1793,7 +1939,7 @@ static int xs_register(struct xenbus_watch *watch, struct xs_lane *lane,
 		return -EINTR;
 	}
 
-	rec = xs_watch_add(&xs.watches, watch, lane);
+	rec = xs_watch_add(&xs.watches, watch, lane, group);
 	if (IS_ERR(rec)) {
 		err = PTR_ERR(rec);
 		rec = NULL;
@@ -1820,19 +1966,22 @@ static int xs_register(struct xenbus_watch *watch, struct xs_lane *lane,
  * @watch: the watch; node and callback must be set, will_handle may be
  *
  * xenstored fires a new watch once at once.  The callback runs in process
- * context on the default lane ("xenwatch"), never concurrently with
- * another callback of that lane; it holds none of the caller's locks, but
- * the lane is busy while it runs, so it must not wait for another
- * callback of the lane to finish.  Watches that xenbus_watch_path()
- * registers for a device run on that device's lane instead, in parallel
- * with other lanes.
+ * context on a lane, never concurrently with another callback of that
+ * lane; it holds none of the caller's locks, but the lane is busy while
+ * it runs, so it must not wait for another callback of the lane to
+ * finish.  The lane is the device's when the caller acts for a device:
+ * from one of its watch callbacks, or from its driver's probe or resume.
+ * Otherwise it is the default lane, "xenwatch".  Either way, as on
+ * Linux's single "xenwatch", a device's callbacks never run concurrently
+ * with each other.  Events are dropped only when @watch->will_handle
+ * refuses them.
  *
  * Context: process context; sleeps until xenstored answers.
  * Return: 0 or -errno (the watch is then not registered).
  */
 int register_xenbus_watch(struct xenbus_watch *watch)
 {
-	return xs_register(watch, NULL, false);
+	return xs_register(watch, NULL, NULL, false);
 }
 EXPORT_SYMBOL_GPL(register_xenbus_watch);
 
@@ -1846,20 +1995,29 @@ EXPORT_SYMBOL_GPL(register_xenbus_watch);
  */
 int xs_register_watch_on(struct xenbus_watch *watch, struct xs_lane *lane)
 {
-	return xs_register(watch, lane, false);
+	return xs_register(watch, lane ?: &xs.watches.lane, NULL, false);
 }
 
 /**
  * xs_register_watch_killable() - register_xenbus_watch() for user space
  * @watch: the watch, as for register_xenbus_watch()
+ * @group: the watches of one /dev/xen/xenbus file: their queued events
+ *	are counted in it, under the watch registry's lock, so that the
+ *	file's will_handle() can bound them all together
+ *
+ * The callbacks run on the default lane.  Besides will_handle(), the
+ * events of all user watches together are capped at
+ * max_queued_watch_events, beyond which they are dropped and counted in
+ * @group->dropped.
  *
  * Context: process context; a fatal signal ends the wait.
  * Return: 0, -EINTR when killed (the watch is then not registered), or
  * -errno.
  */
-int xs_register_watch_killable(struct xenbus_watch *watch)
+int xs_register_watch_killable(struct xenbus_watch *watch,
+			       struct xs_watch_group *group)
 {
-	return xs_register(watch, NULL, true);
+	return xs_register(watch, &xs.watches.lane, group, true);
 }
 
 /**
@@ -1993,14 +2151,29 @@ void xs_suspend_cancel(void)
 }
 
 /**
- * xs_generation() - the current store generation
+ * xs_dev_enter() - begin a request of /dev/xen/xenbus
+ * @gen: set to the current store generation
  *
- * Return: a counter bumped by every xs_resume(); a transaction of user
- * space started in an older generation no longer exists in xenstored.
+ * Makes the caller a user of the store, so that no suspend and resume
+ * happens until xs_dev_exit(): the generation stays what @gen says while
+ * the caller decides what to do with a transaction id (a transaction of
+ * an older generation is gone in xenstored, which may hand its id to
+ * someone else) and sends the request with xs_request_async().
+ *
+ * Context: process context; waits while a suspend is in progress.
+ * Return: 0, or -EINTR when a fatal signal ended the wait.
  */
-unsigned int xs_generation(void)
+int xs_dev_enter(unsigned int *gen)
 {
-	return READ_ONCE(xs.gate.generation);
+	return xs_gate_enter_gen(&xs.gate, true, gen);
+}
+
+/**
+ * xs_dev_exit() - end what xs_dev_enter() began
+ */
+void xs_dev_exit(void)
+{
+	xs_gate_exit(&xs.gate);
 }
 
 /**
@@ -2013,7 +2186,8 @@ unsigned int xs_generation(void)
  * The request holds off a suspend while in flight.  A transaction it
  * starts does not.
  *
- * Context: process context; may wait while a suspend is in progress.
+ * Context: process context, between xs_dev_enter() and xs_dev_exit();
+ * does not wait for xenstored.
  * Return: 0, after which @cb is called exactly once (with a synthesised
  * XS_ERROR "EIO" reply if the connection breaks), or -errno, after which
  * it is not called at all.
@@ -2033,7 +2207,8 @@ int xs_request_async(const struct xsd_sockmsg *hdr, const void *body,
 	req->par = par;
 	req->gate = &xs.gate;
 
-	xs_gate_enter(&xs.gate, false);
+	/* Its own count, until the reply is in: the caller's ends sooner. */
+	xs_gate_enter_nested(&xs.gate);
 	err = xs_req_submit(&xs.reqs, req);
 	if (err)
 		xs_gate_exit(&xs.gate);
@@ -2044,22 +2219,28 @@ int xs_request_async(const struct xsd_sockmsg *hdr, const void *body,
 /**
  * xs_abort_user_transaction() - abort a transaction of /dev/xen/xenbus
  * @tx_id: the transaction
+ * @gen: the store generation it was started in
  *
  * Sends TRANSACTION_END "F" for a transaction that user space left open,
- * leaving the kernel's transaction accounting alone.
+ * leaving the kernel's transaction accounting alone.  If a resume came
+ * since @gen, xenstored has forgotten the transaction and may have given
+ * its id to another: then nothing is sent.  The generation is compared
+ * inside the suspend gate, so no resume can come in between.
  *
  * Context: process context (the release work), never the transport
  * thread; sleeps until xenstored answers.
- * Return: 0 or -errno.
+ * Return: 0 (also when nothing was sent) or -errno.
  */
-int xs_abort_user_transaction(u32 tx_id)
+int xs_abort_user_transaction(u32 tx_id, unsigned int gen)
 {
 	struct kvec vec = { .iov_base = (void *)"F", .iov_len = 2 };
-	int err;
+	unsigned int now;
+	int err = 0;
 
-	xs_gate_enter(&xs.gate, false);
-	err = xs_result(xs_call(&xs.reqs, XS_TRANSACTION_END, tx_id, &vec, 1,
-				NULL, false));
+	xs_gate_enter_gen(&xs.gate, false, &now);
+	if (now == gen)
+		err = xs_result(xs_call(&xs.reqs, XS_TRANSACTION_END, tx_id,
+					&vec, 1, NULL, false));
 	xs_gate_exit(&xs.gate);
 	return err;
 }
@@ -2096,6 +2277,70 @@ static void xs_drop_stale_watches(void)
 }
 
 /**
+ * xs_debugfs_dir() - the xenbus directory in debugfs
+ *
+ * Created on first use, so that every layer can add its files whatever
+ * order they start in.
+ *
+ * Return: the directory, or an ERR_PTR() that debugfs_create_*() accept
+ * (they then create nothing).
+ */
+struct dentry *xs_debugfs_dir(void)
+{
+	static DEFINE_MUTEX(lock);
+	static struct dentry *dir;
+
+	mutex_lock(&lock);
+	if (!dir)
+		dir = debugfs_create_dir("xenbus", NULL);
+	mutex_unlock(&lock);
+	return dir;
+}
+
+/*
+ * debugfs xenbus/counters: "key value" lines (Documentation/abi.rst).
+ * A snapshot for people, read without the locks.
+ */
+static int xs_counters_show(struct seq_file *m, void *unused)
+{
+	struct xs_watches *reg = &xs.watches;
+	unsigned int queued, user_queued;
+	unsigned long user_dropped;
+
+	spin_lock(&reg->lock);
+	queued = reg->nr_queued;
+	user_queued = reg->nr_user_queued;
+	user_dropped = reg->nr_user_dropped;
+	spin_unlock(&reg->lock);
+
+	seq_printf(m, "stray_replies %lu\n", READ_ONCE(xs.reqs.nr_stray));
+	seq_printf(m, "watch_events_queued %u\n", queued);
+	seq_printf(m, "watch_events_user_queued %u\n", user_queued);
+	seq_printf(m, "watch_events_user_dropped %lu\n", user_dropped);
+	seq_printf(m, "watch_events_user_max %u\n",
+		   READ_ONCE(*reg->max_queued));
+	return 0;
+}
+
+/**
+ * xs_watch_group_read() - a consistent look at a watch group's counters
+ * @group: the group
+ * @queued: set to its events waiting on lanes
+ * @dropped: set to those the watch layer or its will_handle() refused
+ *
+ * Context: any process context; takes the watch registry's lock.
+ */
+void xs_watch_group_read(const struct xs_watch_group *group,
+			 unsigned int *queued, unsigned long *dropped)
+{
+	spin_lock(&xs.watches.lock);
+	*queued = group->queued;
+	*dropped = group->dropped;
+	spin_unlock(&xs.watches.lock);
+}
+DEFINE_SHOW_ATTRIBUTE(xs_counters);
+
+/**
  * xs_init() - start the request layer on an initialised store
  *
  * Starts the transport, the "xenwatch" thread and the workqueue of the
@@ -2124,9 +2369,20 @@ int xs_init(void)
 	 * Without it devices share the default lane, as in Linux: slower to
 	 * recover from a stuck callback, not wrong.  Reclaim-safe, as the
 	 * "xenwatch" kthread is: a lane may be what writeback waits for.
+	 *
+	 * Freezable, so that a suspend or hibernation sees device callbacks
+	 * as Linux's single "xenwatch" makes them look to do_suspend(),
+	 * which runs on it: the freezer, before any device's .freeze, waits
+	 * for the callbacks running (failing the suspend after its timeout
+	 * rather than hanging), and none starts again until the processes
+	 * are thawed, after every .restore.  So no driver sees its other end
+	 * move between its freeze and its restore, and no PM callback, run
+	 * under the device lock, ever waits for a callback that may want
+	 * that lock.
 	 */
 	xs.lanes_wq = alloc_workqueue("xenbus_lanes",
-				      WQ_UNBOUND | WQ_MEM_RECLAIM, 0);
+				      WQ_UNBOUND | WQ_MEM_RECLAIM |
+				      WQ_FREEZABLE, 0);
 	if (!xs.lanes_wq)
 		pr_warn("no workqueue for device lanes: sharing xenwatch\n");
 	task = kthread_run(xs_lane_thread, &xs.watches.lane, "xenwatch");
@@ -2137,6 +2393,8 @@ int xs_init(void)
 	xs.reqs.send = xs_transport_send;
 	xa_unlock(&xs.reqs.xa);
 	xs.started = true;
+	debugfs_create_file("counters", 0400, xs_debugfs_dir(), NULL,
+			    &xs_counters_fops);
 
 	xs_drop_stale_watches();
 	return 0;

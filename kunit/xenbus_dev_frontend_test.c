@@ -12,17 +12,33 @@
  * by handing a made-up struct xb_msg to the reply callback.
  */
 
+#include <kunit/static_stub.h>
 #include <kunit/test.h>
 
 struct xt_ctx {
 	struct xsdev_file *f;
 	unsigned int saved_event_cap;
 	unsigned int saved_request_cap;
+	unsigned int saved_reply_cap;
+	unsigned int gen;		/* what "entering the store" returns */
 };
 
 static struct xsdev_file *xt_file(struct kunit *test)
 {
 	return ((struct xt_ctx *)test->priv)->f;
+}
+
+/* The store's suspend gate, played: no suspend, the case's generation. */
+static int xt_store_enter(unsigned int *gen)
+{
+	struct kunit *test = kunit_get_current_test();
+
+	*gen = ((struct xt_ctx *)test->priv)->gen;
+	return 0;
+}
+
+static void xt_store_exit(void)
+{
 }
 
 static int xt_init(struct kunit *test)
@@ -34,7 +50,10 @@ static int xt_init(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, ctx->f);
 	ctx->saved_event_cap = max_user_watch_events;
 	ctx->saved_request_cap = max_user_requests;
+	ctx->saved_reply_cap = max_user_reply_bytes;
 	test->priv = ctx;
+	kunit_activate_static_stub(test, xsdev_store_enter, xt_store_enter);
+	kunit_activate_static_stub(test, xsdev_store_exit, xt_store_exit);
 	return 0;
 }
 
@@ -45,6 +64,7 @@ static void xt_exit(struct kunit *test)
 
 	max_user_watch_events = ctx->saved_event_cap;
 	max_user_requests = ctx->saved_request_cap;
+	max_user_reply_bytes = ctx->saved_reply_cap;
 	/* Forget transactions rather than abort them: there is no store. */
 	list_for_each_entry_safe(t, tn, &ctx->f->trans, list) {
 		list_del(&t->list);
@@ -66,14 +86,17 @@ static size_t xt_msg(void *buf, u32 type, u32 req_id, u32 tx_id,
 	return sizeof(hdr) + len;
 }
 
+/* write() @buf while the store is in generation @gen. */
 static ssize_t xt_write(struct xsdev_file *f, const void *buf, size_t len,
 			unsigned int gen)
 {
 	struct kvec kv = { .iov_base = (void *)buf, .iov_len = len };
+	struct kunit *test = kunit_get_current_test();
 	struct iov_iter it;
 
+	((struct xt_ctx *)test->priv)->gen = gen;
 	iov_iter_kvec(&it, ITER_SOURCE, &kv, 1, len);
-	return xsdev_write(f, &it, true, gen);
+	return xsdev_write(f, &it, true);
 }
 
 static ssize_t xt_read(struct xsdev_file *f, void *buf, size_t len)
@@ -314,7 +337,7 @@ static struct xsdev_req *xt_sent(struct kunit *test, struct xsdev_file *f,
 	req->file = f;
 	req->start = fresh;
 	kref_get(&f->kref);
-	f->nr_owed++;
+	f->nr_inflight++;
 	return req;
 }
 
@@ -445,19 +468,122 @@ static void xsdev_partial_read_keeps_the_rest(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, xt_read(f, got, sizeof(got)), (ssize_t)-EAGAIN);
 }
 
-static void xsdev_unread_replies_hold_request_slots(struct kunit *test)
+/*
+ * Linux's write() never waits for the client to read: a single-threaded
+ * client may pipeline any number of requests before reading a reply.
+ */
+static void xsdev_unread_replies_do_not_block_writes(struct kunit *test)
 {
 	struct xsdev_file *f = xt_file(test);
 	char msg[64], got[64];
 	size_t size = xt_msg(msg, XS_READ, 9, 42, "x\0", 2);
+	int i;
 
 	max_user_requests = 1;
-	KUNIT_ASSERT_EQ(test, xt_write(f, msg, size, 0), (ssize_t)size);
+	for (i = 0; i < 3; i++)
+		KUNIT_EXPECT_EQ(test, xt_write(f, msg, size, 0), (ssize_t)size);
+	for (i = 0; i < 3; i++)
+		KUNIT_EXPECT_GT(test, xt_read(f, got, 23), (ssize_t)0);
+	KUNIT_EXPECT_TRUE(test, list_empty(&f->out));
+}
+
+/*
+ * A write() that faults part-way through a request must not lose the
+ * bytes earlier write() calls gave: the client retries the failed one
+ * and expects the request to continue where it was.
+ */
+static void xsdev_fault_mid_request_keeps_earlier_bytes(struct kunit *test)
+{
+	struct xsdev_file *f = xt_file(test);
+	char msg[64];
+	size_t size = xt_msg(msg, XS_READ, 9, 42, "x\0", 2);
+	struct iov_iter it;
+	ssize_t ret;
+
+	KUNIT_ASSERT_EQ(test, xt_write(f, msg, 16, 0), (ssize_t)16);
+	KUNIT_ASSERT_EQ(test, f->mb.have, 16U);
+
+	/* A kernel thread has no user mappings: any user address faults. */
+	iov_iter_ubuf(&it, ITER_SOURCE, (void __user *)16, size - 16);
+	ret = xsdev_write(f, &it, true);
+	KUNIT_EXPECT_EQ(test, ret, (ssize_t)-EFAULT);
+	KUNIT_EXPECT_EQ(test, f->mb.have, 16U);
+
+	/* The retry completes the request as first written. */
+	KUNIT_EXPECT_EQ(test, xt_write(f, msg + 16, size - 16, 0),
+			(ssize_t)(size - 16));
+	xt_expect_reply(test, f, XS_ERROR, 9, 42, "ENOENT\0", 7);
+}
+
+/* Requests in flight to xenstored are bounded; only its answers free room. */
+static void xsdev_requests_in_flight_are_bounded(struct kunit *test)
+{
+	struct xsdev_file *f = xt_file(test);
+	struct xsdev_req *req;
+	char msg[64], got[64];
+	size_t size = xt_msg(msg, XS_READ, 9, 42, "x\0", 2);
+
+	max_user_requests = 1;
+	req = xt_sent(test, f, XS_READ, 5, 0, 0);
+	KUNIT_EXPECT_FALSE(test, xsdev_has_room(f));
 	KUNIT_EXPECT_EQ(test, xt_write(f, msg, size, 0), (ssize_t)-EAGAIN);
 	KUNIT_EXPECT_EQ(test, f->mb.have, 0U);
-	KUNIT_EXPECT_GT(test, xt_read(f, got, sizeof(got)), (ssize_t)0);
-	KUNIT_EXPECT_EQ(test, f->nr_owed, 0U);
+
+	/* xenstored answers: room again, though the reply lies unread. */
+	xsdev_req_done(req, xt_reply(test, XS_READ, 5, "v", 1));
+	KUNIT_EXPECT_EQ(test, f->nr_inflight, 0U);
 	KUNIT_EXPECT_EQ(test, xt_write(f, msg, size, 0), (ssize_t)size);
+	KUNIT_EXPECT_EQ(test, xt_read(f, got, 17), (ssize_t)17);
+	xt_expect_reply(test, f, XS_ERROR, 9, 42, "ENOENT\0", 7);
+	KUNIT_EXPECT_EQ(test, f->reply_bytes, 0U);
+}
+
+/* A client that never reads is stopped with a clear error, not a hang. */
+static void xsdev_unread_reply_bytes_are_bounded(struct kunit *test)
+{
+	struct xsdev_file *f = xt_file(test);
+	char msg[64], got[64];
+	size_t size = xt_msg(msg, XS_READ, 9, 42, "x\0", 2);
+	unsigned int i, n;
+
+	max_user_reply_bytes = 0;	/* the floor: one largest reply */
+	n = DIV_ROUND_UP(xsdev_reply_bytes_cap(), 23);
+	for (i = 0; i < n; i++)
+		KUNIT_ASSERT_EQ(test, xt_write(f, msg, size, 0), (ssize_t)size);
+	KUNIT_EXPECT_TRUE(test, xsdev_replies_piled_up(f));
+	KUNIT_EXPECT_EQ(test, xt_write(f, msg, size, 0), (ssize_t)-ENOBUFS);
+	KUNIT_EXPECT_EQ(test, f->mb.have, 0U);
+	/* poll() says "writable", so a writer learns why from write(). */
+	KUNIT_EXPECT_GT(test, xt_read(f, got, 23), (ssize_t)0);
+	KUNIT_EXPECT_EQ(test, xt_write(f, msg, size, 0), (ssize_t)size);
+}
+
+/* The event bound is per file, however many watches the file has. */
+static void xsdev_watch_event_bound_is_per_file(struct kunit *test)
+{
+	struct xsdev_file *f = xt_file(test);
+	struct xsdev_watch *w1 = xsdev_watch_new(f, "/a", "t1");
+	struct xsdev_watch *w2 = xsdev_watch_new(f, "/b", "t2");
+
+	KUNIT_ASSERT_NOT_NULL(test, w1);
+	KUNIT_ASSERT_NOT_NULL(test, w2);
+	max_user_watch_events = 4;
+	/* As the watch layer counts them: three waiting for w1, none for w2. */
+	f->group.queued = 3;
+	w1->watch.nr_pending = 3;
+	KUNIT_EXPECT_TRUE(test, xsdev_watch_will_handle(&w2->watch, "/b", "W2"));
+	f->group.queued = 4;
+	KUNIT_EXPECT_FALSE(test, xsdev_watch_will_handle(&w2->watch, "/b", "W2"));
+	KUNIT_EXPECT_EQ(test, f->group.dropped, 1UL);
+	/* Delivered events count on the read queue instead. */
+	f->group.queued = 1;
+	xsdev_watch_fired(&w1->watch, "/a", "W1");
+	xsdev_watch_fired(&w1->watch, "/a", "W1");
+	xsdev_watch_fired(&w1->watch, "/a", "W1");
+	KUNIT_EXPECT_FALSE(test, xsdev_watch_will_handle(&w2->watch, "/b", "W2"));
+	f->group.queued = 0;
+	kfree(w1);
+	kfree(w2);
 }
 
 static struct kunit_case xsdev_test_cases[] = {
@@ -479,7 +605,11 @@ static struct kunit_case xsdev_test_cases[] = {
 	KUNIT_CASE(xsdev_watch_event_header_is_zeroed_and_has_user_token),
 	KUNIT_CASE(xsdev_watch_events_beyond_bound_are_dropped),
 	KUNIT_CASE(xsdev_partial_read_keeps_the_rest),
-	KUNIT_CASE(xsdev_unread_replies_hold_request_slots),
+	KUNIT_CASE(xsdev_unread_replies_do_not_block_writes),
+	KUNIT_CASE(xsdev_fault_mid_request_keeps_earlier_bytes),
+	KUNIT_CASE(xsdev_requests_in_flight_are_bounded),
+	KUNIT_CASE(xsdev_unread_reply_bytes_are_bounded),
+	KUNIT_CASE(xsdev_watch_event_bound_is_per_file),
 	{}
 };
 

@@ -366,6 +366,57 @@ static void xs_reqs_test_directory_listing_is_one_block(struct kunit *test)
 	kfree(dir);
 }
 
+struct xs_test_waiter {
+	struct xs_req *req;
+	int err;
+	struct completion done;
+};
+
+static int xs_test_waiter_fn(void *data)
+{
+	struct xs_test_waiter *w = data;
+
+	w->err = xs_req_wait(w->req, false);
+	complete(&w->done);
+	return 0;
+}
+
+/*
+ * The reboot notifier runs before system_state changes, so a waiter it
+ * wakes must not look at system_state to decide that the store is gone:
+ * with xenstored in this domain (being killed by the shutdown) it would
+ * go back to sleep for ever.
+ */
+static void xs_reqs_test_reboot_wakeup_fails_waiters_at_once(struct kunit *test)
+{
+	struct xs_test_reqs *f = test->priv;
+	struct xs_test_waiter *w;
+	struct task_struct *task;
+	unsigned long waited;
+	u32 id;
+
+	w = kunit_kzalloc(test, sizeof(*w), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, w);
+	init_completion(&w->done);
+	w->req = xs_test_submit(test, f, XS_READ, 0);
+	id = w->req->out.hdr.req_id;
+	xs_test_flush(f);
+	task = kthread_run(xs_test_waiter_fn, w, "xs-test-wait");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(task));
+	KUNIT_EXPECT_EQ(test, wait_for_completion_timeout(&w->done, HZ / 10), 0UL);
+
+	xs_reqs_wake_all(&f->tbl);
+	waited = wait_for_completion_timeout(&w->done, HZ);
+	KUNIT_EXPECT_GT(test, waited, 0UL);
+	if (!waited) {
+		/* Let the waiter go, or it would outlive the case. */
+		xs_reqs_deliver(&f->tbl, xs_test_msg(test, XS_READ, id, 0, "x", 1));
+		wait_for_completion(&w->done);
+	}
+	KUNIT_EXPECT_EQ(test, w->err, -EIO);
+	xs_req_put(w->req);
+}
+
 static struct kunit_case xs_reqs_test_cases[] = {
 	KUNIT_CASE(xs_reqs_test_out_of_order_replies_reach_their_callers),
 	KUNIT_CASE(xs_reqs_test_reply_to_unknown_id_is_dropped),
@@ -376,6 +427,7 @@ static struct kunit_case xs_reqs_test_cases[] = {
 	KUNIT_CASE(xs_reqs_test_async_reply_carries_callers_id),
 	KUNIT_CASE(xs_reqs_test_refused_send_leaves_nothing_behind),
 	KUNIT_CASE(xs_reqs_test_directory_listing_is_one_block),
+	KUNIT_CASE(xs_reqs_test_reboot_wakeup_fails_waiters_at_once),
 	{}
 };
 
@@ -504,11 +556,49 @@ static void xs_gate_test_suspend_waits_for_users_to_leave(struct kunit *test)
 	xs_gate_open(g, false);
 }
 
+/*
+ * /dev reads the generation as it enters: a resume cannot come between
+ * its transaction check and its send, because it waits for users first.
+ */
+static void xs_gate_test_generation_holds_while_inside(struct kunit *test)
+{
+	struct xs_gate *g = test->priv;
+	struct xs_test_closer *c;
+	struct task_struct *task;
+	unsigned int gen = 0;
+
+	c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	c->g = g;
+	init_completion(&c->done);
+
+	KUNIT_ASSERT_EQ(test, xs_gate_enter_gen(g, true, &gen), 0);
+	KUNIT_EXPECT_EQ(test, gen, 41U);
+	task = kthread_run(xs_test_closer_fn, c, "xs-test-close");
+	if (IS_ERR(task)) {
+		xs_gate_exit(g);
+		KUNIT_FAIL(test, "no thread: %ld", PTR_ERR(task));
+		return;
+	}
+	/* The suspend waits for us; a nested user does not wait for it. */
+	KUNIT_EXPECT_EQ(test, wait_for_completion_timeout(&c->done, HZ / 5), 0UL);
+	xs_gate_enter_nested(g);
+	KUNIT_EXPECT_EQ(test, g->users, 2U);
+	xs_gate_exit(g);
+	xs_gate_exit(g);
+	KUNIT_EXPECT_GT(test, wait_for_completion_timeout(&c->done, 10 * HZ), 0UL);
+	xs_gate_open(g, true);
+	KUNIT_ASSERT_EQ(test, xs_gate_enter_gen(g, false, &gen), 0);
+	KUNIT_EXPECT_EQ(test, gen, 42U);
+	xs_gate_exit(g);
+}
+
 static struct kunit_case xs_gate_test_cases[] = {
 	KUNIT_CASE(xs_gate_test_resume_starts_a_generation_cancel_does_not),
 	KUNIT_CASE(xs_gate_test_open_kernel_transaction_lets_callers_through),
 	KUNIT_CASE(xs_gate_test_unheld_transaction_end_does_not_underflow),
 	KUNIT_CASE(xs_gate_test_suspend_waits_for_users_to_leave),
+	KUNIT_CASE(xs_gate_test_generation_holds_while_inside),
 	{}
 };
 
@@ -534,6 +624,9 @@ struct xs_test_watch {
 	struct xs_watch_rec *rec;	/* NULL once unregistered */
 	bool unregister_self;		/* the callback unregisters it */
 	bool block;			/* the callback waits for @release */
+	/* registered with xs_watch_add(..., NULL) by the callback, first thing */
+	struct xenbus_watch *add;
+	struct xs_watch_rec *added;
 	struct completion entered;
 	struct completion release;
 	int finished_seq;
@@ -562,6 +655,10 @@ static void xs_test_watch_cb(struct xenbus_watch *watch, const char *path,
 						watch);
 	struct xs_test_watches *t = tw->t;
 
+	if (tw->add) {
+		tw->added = xs_watch_add(&t->reg, tw->add, NULL, NULL);
+		tw->add = NULL;
+	}
 	spin_lock(&t->log_lock);
 	if (t->nr_log < ARRAY_SIZE(t->log))
 		snprintf(t->log[t->nr_log++], sizeof(t->log[0]), "%u:%s",
@@ -631,6 +728,7 @@ static int xs_watch_test_init(struct kunit *test)
 	t->reg.next_id = 1;
 	t->cap = 16;
 	t->reg.max_queued = &t->cap;
+	INIT_LIST_HEAD(&t->reg.ctxs);
 	t->reg.lane.reg = &t->reg;
 	INIT_LIST_HEAD(&t->reg.lane.events);
 	init_waitqueue_head(&t->reg.lane.wq);
@@ -648,7 +746,7 @@ static int xs_watch_test_init(struct kunit *test)
 		tw->watch.callback = xs_test_watch_cb;
 		init_completion(&tw->entered);
 		init_completion(&tw->release);
-		tw->rec = xs_watch_add(&t->reg, &tw->watch, NULL);
+		tw->rec = xs_watch_add(&t->reg, &tw->watch, NULL, NULL);
 		if (IS_ERR(tw->rec)) {
 			int err = PTR_ERR(tw->rec);
 
@@ -693,8 +791,8 @@ static void xs_watch_test_tokens_are_opaque_ids(struct kunit *test)
 
 	/* Ids wrap, skipping 0 and those still in use (1 and 2). */
 	t->reg.next_id = U32_MAX;
-	rec[0] = xs_watch_add(&t->reg, &extra[0], NULL);
-	rec[1] = xs_watch_add(&t->reg, &extra[1], NULL);
+	rec[0] = xs_watch_add(&t->reg, &extra[0], NULL, NULL);
+	rec[1] = xs_watch_add(&t->reg, &extra[1], NULL, NULL);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(rec[0]));
 	KUNIT_ASSERT_FALSE(test, IS_ERR(rec[1]));
 	KUNIT_EXPECT_STREQ(test, rec[0]->token, "Wffffffff");
@@ -773,7 +871,12 @@ static void xs_watch_test_coalescing_looks_only_at_recent_events(struct kunit *t
 	KUNIT_EXPECT_EQ(test, t->reg.nr_queued, queued);
 }
 
-static void xs_watch_test_global_cap_bounds_the_queue(struct kunit *test)
+/*
+ * Kernel watches are never dropped for a cap: Linux drops their events
+ * only through will_handle(), and drivers rely on that (a lost
+ * "control/shutdown" or hotplug event hangs a handshake).
+ */
+static void xs_watch_test_kernel_events_are_never_capped(struct kunit *test)
 {
 	static const char * const paths[] = { "p0", "p1", "p2", "p3", "p4" };
 	struct xs_test_watches *t = test->priv;
@@ -784,15 +887,14 @@ static void xs_watch_test_global_cap_bounds_the_queue(struct kunit *test)
 		xs_test_event_for(test, t, 0, paths[i]);
 	xs_test_event_for(test, t, 1, "x");
 
-	KUNIT_EXPECT_EQ(test, t->reg.nr_queued, 3U);
-	KUNIT_EXPECT_EQ(test, t->reg.nr_dropped, 3UL);
-	KUNIT_EXPECT_EQ(test, t->w[0].watch.nr_pending, 3U);
-	KUNIT_EXPECT_EQ(test, t->w[1].watch.nr_pending, 0U);
+	KUNIT_EXPECT_EQ(test, t->reg.nr_queued, 6U);
+	KUNIT_EXPECT_EQ(test, t->w[0].watch.nr_pending, 5U);
+	KUNIT_EXPECT_EQ(test, t->w[1].watch.nr_pending, 1U);
 
-	KUNIT_EXPECT_EQ(test, xs_test_run_all(t), 3U);
-	KUNIT_ASSERT_EQ(test, t->nr_log, 3U);
-	KUNIT_EXPECT_STREQ(test, t->log[2], "0:p2");
-	KUNIT_EXPECT_EQ(test, t->w[0].watch.nr_pending, 0U);
+	KUNIT_EXPECT_EQ(test, xs_test_run_all(t), 6U);
+	KUNIT_ASSERT_EQ(test, t->nr_log, 6U);
+	KUNIT_EXPECT_STREQ(test, t->log[4], "0:p4");
+	KUNIT_EXPECT_STREQ(test, t->log[5], "1:x");
 }
 
 static void xs_watch_test_will_handle_can_refuse_events(struct kunit *test)
@@ -969,7 +1071,7 @@ static void xs_test_lanes_setup(struct kunit *test, struct xs_test_watches *t)
 		init_completion(&tw->entered);
 		init_completion(&tw->release);
 		tw->rec = xs_watch_add(&t->reg, &tw->watch,
-				       t->lane[i < 2 ? 0 : 1]);
+				       t->lane[i < 2 ? 0 : 1], NULL);
 		KUNIT_ASSERT_FALSE(test, IS_ERR(tw->rec));
 	}
 }
@@ -1191,42 +1293,175 @@ static void xs_lane_test_barrier_waits_only_for_its_own_watch(struct kunit *test
 	KUNIT_EXPECT_GT(test, t->dw[0].finished_seq, 0);
 }
 
-static void xs_lane_test_paused_lane_holds_events_until_unpaused(struct kunit *test)
+/*
+ * A watch registered by a device lane's callback joins that lane (netback
+ * registers its credit watch from connect(), which runs on the device's
+ * lane), so its callback never runs while the registering one does.
+ */
+static void xs_lane_test_watch_added_by_lane_callback_joins_its_lane(struct kunit *test)
 {
 	struct xs_test_watches *t = test->priv;
+	struct xs_test_watch *extra;
 
 	xs_test_lanes_setup(test, t);
-	xs_lane_pause(t->lane[0]);
+	extra = kunit_kzalloc(test, sizeof(*extra), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, extra);
+	extra->t = t;
+	extra->idx = 20;
+	extra->watch.node = "backend/vif/1/0/rate";
+	extra->watch.callback = xs_test_watch_cb;
+	init_completion(&extra->entered);
+	init_completion(&extra->release);
+
+	t->dw[0].block = true;
+	t->dw[0].add = &extra->watch;
+	xs_test_event_dw(test, t, 0, "connect");
+	KUNIT_ASSERT_TRUE(test, xs_test_entered(&t->dw[0]));
+	KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(t->dw[0].added));
+	extra->rec = t->dw[0].added;
+
+	/* xenstored fires a new watch at once. */
+	xs_test_event(test, t, "backend/vif/1/0/rate", extra->rec->token);
+	KUNIT_EXPECT_FALSE(test, xs_lane_run_one(&t->reg.lane));
+	KUNIT_EXPECT_EQ(test, wait_for_completion_timeout(&extra->entered, HZ / 5), 0UL);
+	KUNIT_EXPECT_EQ(test, t->nr_log, 1U);
+
+	complete(&t->dw[0].release);
+	flush_workqueue(t->wq);
+	KUNIT_ASSERT_EQ(test, t->nr_log, 2U);
+	KUNIT_EXPECT_STREQ(test, t->log[0], "10:connect");
+	KUNIT_EXPECT_STREQ(test, t->log[1], "20:backend/vif/1/0/rate");
+	xs_watch_rec_free(xs_watch_detach(&t->reg, &extra->watch));
+	extra->rec = NULL;
+}
+
+/*
+ * Someone acting for the device (the bus core around probe) holds its
+ * lane: events wait, and a watch this task registers joins the lane.
+ */
+static void xs_lane_test_enter_holds_callbacks_and_adopts_watches(struct kunit *test)
+{
+	struct xs_test_watches *t = test->priv;
+	struct xenbus_watch extra = {
+		.node = "backend/vbd/1/51712/physical-device",
+		.callback = xs_test_watch_cb,
+	};
+	struct xs_watch_rec *rec;
+	struct xs_lane_ctx ctx;
+
+	xs_test_lanes_setup(test, t);
+	xs_lane_enter(t->lane[0], &ctx);
+	rec = xs_watch_add(&t->reg, &extra, NULL, NULL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(rec));
+	KUNIT_EXPECT_PTR_EQ(test, rec->lane, t->lane[0]);
+
 	xs_test_event_dw(test, t, 0, "a");
-	xs_test_event_dw(test, t, 1, "b");
-	xs_test_event_dw(test, t, 2, "other");	/* lane 1 is not paused */
+	xs_test_event_dw(test, t, 2, "other");	/* lane 1 is not held */
 	flush_workqueue(t->wq);
 	KUNIT_ASSERT_EQ(test, t->nr_log, 1U);
 	KUNIT_EXPECT_STREQ(test, t->log[0], "12:other");
 	KUNIT_EXPECT_EQ(test, t->dw[0].watch.nr_pending, 1U);
 
-	xs_lane_unpause(t->lane[0]);
+	xs_lane_leave(&ctx);
 	flush_workqueue(t->wq);
-	KUNIT_ASSERT_EQ(test, t->nr_log, 3U);
+	KUNIT_ASSERT_EQ(test, t->nr_log, 2U);
 	KUNIT_EXPECT_STREQ(test, t->log[1], "10:a");
-	KUNIT_EXPECT_STREQ(test, t->log[2], "11:b");
-	KUNIT_EXPECT_EQ(test, t->reg.nr_queued, 0U);
+
+	/* Outside of it, a plain registration goes to the default lane. */
+	xs_watch_rec_free(xs_watch_detach(&t->reg, &extra));
+	rec = xs_watch_add(&t->reg, &extra, NULL, NULL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(rec));
+	KUNIT_EXPECT_PTR_EQ(test, rec->lane, &t->reg.lane);
+	xs_watch_rec_free(xs_watch_detach(&t->reg, &extra));
 }
 
-static void xs_lane_test_pause_waits_for_running_callback(struct kunit *test)
+/*
+ * do_suspend() freezes the kernel threads before it freezes any device:
+ * the lanes' workqueue must freeze with them, so that the freezer waits
+ * for a device callback that is running (never a PM callback, under the
+ * device lock the callback may want) and starts no new one until after
+ * every restore, as on Linux's "xenwatch", which runs the suspend itself.
+ * This freezes every freezable workqueue of the kernel for a moment.
+ */
+static void xs_lane_test_suspend_freezes_device_lanes(struct kunit *test)
 {
 	struct xs_test_watches *t = test->priv;
-	struct xs_test_lane_op *c;
+	unsigned long deadline;
+	struct xs_lane *lane;
+	bool frozen_busy;
 
+	if (!xs.lanes_wq)
+		kunit_skip(test, "no device lanes in this kernel");
 	xs_test_lanes_setup(test, t);
-	t->dw[0].block = true;
-	xs_test_event_dw(test, t, 0, "a");
-	KUNIT_ASSERT_TRUE(test, xs_test_entered(&t->dw[0]));
-	c = xs_test_lane_op_start(test, xs_lane_pause, t->lane[0]);
-	KUNIT_EXPECT_EQ(test, wait_for_completion_timeout(&c->done, HZ / 5), 0UL);
-	complete(&t->dw[0].release);
-	KUNIT_EXPECT_GT(test, wait_for_completion_timeout(&c->done, 10 * HZ), 0UL);
-	xs_lane_unpause(t->lane[0]);
+	/* A lane of the case's registry, on the kernel's own lane workqueue. */
+	lane = kzalloc(sizeof(*lane), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, lane);
+	xs_lane_init_device(lane, &t->reg, xs.lanes_wq);
+	xs_lane_get(lane);		/* the watch's */
+	spin_lock(&t->reg.lock);
+	swap(t->dw[2].rec->lane, lane);
+	spin_unlock(&t->reg.lock);
+	xs_lane_put(lane);		/* the old lane's watch reference */
+	lane = t->dw[2].rec->lane;
+
+	t->dw[2].block = true;
+	xs_test_event_dw(test, t, 2, "running");
+	KUNIT_ASSERT_TRUE(test, xs_test_entered(&t->dw[2]));
+
+	freeze_workqueues_begin();
+	frozen_busy = freeze_workqueues_busy();
+	complete(&t->dw[2].release);
+	deadline = jiffies + 10 * HZ;
+	while (freeze_workqueues_busy() && time_before(jiffies, deadline))
+		msleep(20);
+	/* Frozen: a new event waits for the thaw. */
+	t->dw[2].block = false;
+	reinit_completion(&t->dw[2].entered);
+	xs_test_event_dw(test, t, 2, "after");
+	msleep(200);
+	KUNIT_EXPECT_EQ(test, t->nr_log, 1U);
+	thaw_workqueues();
+
+	KUNIT_EXPECT_TRUE(test, frozen_busy);
+	KUNIT_EXPECT_TRUE(test, xs_test_entered(&t->dw[2]));
+	flush_work(&lane->work);
+	KUNIT_ASSERT_EQ(test, t->nr_log, 2U);
+	KUNIT_EXPECT_STREQ(test, t->log[1], "12:after");
+	/* The case's lane reference; the watch's goes with the watch. */
+	xs_lane_put(lane);
+}
+
+/* User space's events are capped all together; the kernel's are not. */
+static void xs_watch_test_user_events_are_capped_globally(struct kunit *test)
+{
+	static const char * const paths[] = { "p0", "p1", "p2", "p3", "p4" };
+	struct xs_test_watches *t = test->priv;
+	struct xs_watch_group group = { };
+	unsigned int i;
+
+	t->cap = 3;
+	t->w[0].rec->group = &group;
+	for (i = 0; i < ARRAY_SIZE(paths); i++)
+		xs_test_event_for(test, t, 0, paths[i]);
+	xs_test_event_for(test, t, 1, "kernel");
+
+	KUNIT_EXPECT_EQ(test, t->reg.nr_user_queued, 3U);
+	KUNIT_EXPECT_EQ(test, t->reg.nr_user_dropped, 2UL);
+	KUNIT_EXPECT_EQ(test, group.queued, 3U);
+	KUNIT_EXPECT_EQ(test, group.dropped, 2UL);
+	KUNIT_EXPECT_EQ(test, t->reg.nr_queued, 4U);
+
+	KUNIT_EXPECT_EQ(test, xs_test_run_all(t), 4U);
+	KUNIT_EXPECT_EQ(test, group.queued, 0U);
+	KUNIT_EXPECT_EQ(test, t->reg.nr_user_queued, 0U);
+
+	/* Purged events are uncounted too. */
+	xs_test_event_for(test, t, 0, "late");
+	KUNIT_EXPECT_EQ(test, group.queued, 1U);
+	xs_watch_rec_free(xs_watch_detach(&t->reg, &t->w[0].watch));
+	t->w[0].rec = NULL;
+	KUNIT_EXPECT_EQ(test, group.queued, 0U);
+	KUNIT_EXPECT_EQ(test, t->reg.nr_user_queued, 0U);
 }
 
 static struct kunit_case xs_watch_test_cases[] = {
@@ -1234,7 +1469,7 @@ static struct kunit_case xs_watch_test_cases[] = {
 	KUNIT_CASE(xs_watch_test_events_run_in_queue_order),
 	KUNIT_CASE(xs_watch_test_identical_queued_path_is_coalesced),
 	KUNIT_CASE(xs_watch_test_coalescing_looks_only_at_recent_events),
-	KUNIT_CASE(xs_watch_test_global_cap_bounds_the_queue),
+	KUNIT_CASE(xs_watch_test_kernel_events_are_never_capped),
 	KUNIT_CASE(xs_watch_test_will_handle_can_refuse_events),
 	KUNIT_CASE(xs_watch_test_stray_and_malformed_events_are_dropped),
 	KUNIT_CASE(xs_watch_test_unregister_drops_queued_events),
@@ -1246,8 +1481,10 @@ static struct kunit_case xs_watch_test_cases[] = {
 	KUNIT_CASE(xs_lane_test_close_drops_events_and_waits_for_callback),
 	KUNIT_CASE(xs_lane_test_unregister_from_own_device_callback),
 	KUNIT_CASE(xs_lane_test_barrier_waits_only_for_its_own_watch),
-	KUNIT_CASE(xs_lane_test_paused_lane_holds_events_until_unpaused),
-	KUNIT_CASE(xs_lane_test_pause_waits_for_running_callback),
+	KUNIT_CASE(xs_lane_test_watch_added_by_lane_callback_joins_its_lane),
+	KUNIT_CASE(xs_lane_test_enter_holds_callbacks_and_adopts_watches),
+	KUNIT_CASE(xs_lane_test_suspend_freezes_device_lanes),
+	KUNIT_CASE(xs_watch_test_user_events_are_capped_globally),
 	{}
 };
 
