@@ -38,6 +38,7 @@
 
 /* Bounded waits for a backend that may never answer. */
 #define FE_CLOSE_TIMEOUT	(5 * HZ)	/* shutdown: Connected -> Closed */
+#define FE_CLOSE_POLL		(HZ / 10)	/* ... looking at the backend */
 #define FE_RESET_TIMEOUT	(5 * HZ)	/* kexec/kdump reset, per step */
 
 /*
@@ -141,14 +142,47 @@ static int fe_wait_countdown(unsigned int elapsed, bool essential)
 
 /*
  * A previous kernel in this domain left @state behind: Closed after a
- * clean kexec, Connected after a crash into a kdump kernel (which runs
- * with reset_devices).  Either way the backend must be walked back to
- * the start before this kernel can connect again.
+ * clean kexec, Connected after a crash into a kdump kernel.  Either way
+ * the backend must be walked back to the start before this kernel can
+ * connect again.  Whether reset_devices was given does not matter: a
+ * kdump kernel started without it still finds its disk Connected.
  */
-static bool fe_needs_reset(enum xenbus_state state, bool kdump)
+static bool fe_needs_reset(enum xenbus_state state)
 {
-	return state == XenbusStateClosed ||
-	       (kdump && state == XenbusStateConnected);
+	return state == XenbusStateClosed || state == XenbusStateConnected;
+}
+
+/*
+ * One step of the reset, chosen by where the backend is: the state the
+ * frontend writes next (*@write) and the one the backend should then
+ * reach (*@want).  Returns false when there is nothing left to wait for:
+ * the backend is ready for a new frontend (InitWait), not there
+ * (Unknown) or not set up yet (Initialising); the frontend then only
+ * writes Initialising.
+ */
+static bool fe_reset_next(enum xenbus_state be_state,
+			  enum xenbus_state *write, enum xenbus_state *want)
+{
+	switch (be_state) {
+	case XenbusStateInitialised:
+	case XenbusStateConnected:
+	case XenbusStateReconfiguring:
+	case XenbusStateReconfigured:
+		*write = XenbusStateClosing;
+		*want = XenbusStateClosing;
+		return true;
+	case XenbusStateClosing:
+		*write = XenbusStateClosed;
+		*want = XenbusStateClosed;
+		return true;
+	case XenbusStateClosed:
+		*write = XenbusStateInitialising;
+		*want = XenbusStateInitWait;
+		return true;
+	default:
+		*write = XenbusStateInitialising;
+		return false;
+	}
 }
 
 /*
@@ -278,13 +312,34 @@ static bool fe_close_begin(struct xenbus_device *xdev,
 	return true;
 }
 
+/*
+ * Wait for the backend to follow to Closing.  Normally the other-end
+ * callback sees it and completes @down through xenbus_frontend_closed();
+ * but that callback runs on the device's lane, which may be stalled, or
+ * frozen when a hibernated domain powers off.  So look at the backend's
+ * state as well, every FE_CLOSE_POLL, and close from here once it moved.
+ */
 static void fe_close_wait(struct xenbus_device *xdev, unsigned long deadline)
 {
-	long left = (long)(deadline - jiffies);
+	enum xenbus_state be;
+	long left;
 
-	if (!wait_for_completion_timeout(&xdev->down, max(left, 0L)))
-		dev_warn_ratelimited(&xdev->dev, "%s: timeout closing device\n",
-				     xdev->nodename);
+	for (;;) {
+		left = (long)(deadline - jiffies);
+		if (left <= 0)
+			break;
+		if (wait_for_completion_timeout(&xdev->down,
+						min_t(long, left, FE_CLOSE_POLL)))
+			return;
+		be = xenbus_read_driver_state(xdev->otherend);
+		if (be == XenbusStateClosing || be == XenbusStateClosed) {
+			xenbus_frontend_closed(xdev);
+			return;
+		}
+	}
+	/* Linux's message, naming its function, for the same logs */
+	pr_info("xenbus_frontend_dev_shutdown: %s timeout closing device\n",
+		xdev->nodename);
 }
 
 static void fe_shutdown(struct device *dev)
@@ -369,26 +424,34 @@ static bool fe_reset_step(const char *fe, const char *be,
 	return followed;
 }
 
+/* Steps of a reset at most: Closing, Closed, then Initialising. */
+#define FE_RESET_STEPS		3
+
 /*
- * Connected -> Closing -> Closed -> Initialising, the backend following
- * to Closing, Closed and InitWait.  The last state is written even when
- * the backend stopped answering: the bus core only adds devices that
- * are Initialising.
+ * Walk the backend back to InitWait, one step for each state it is in
+ * (Connected -> Closing -> Closed -> InitWait), the frontend leading with
+ * Closing, Closed and Initialising.  Initialising is written in the end
+ * even when the backend stopped answering: the bus core only adds
+ * devices that are Initialising.  A dead backend costs one timeout.
  */
 static void fe_reset_device(const char *fe, const char *be,
 			    enum xenbus_state state)
 {
-	bool wait = true;
+	enum xenbus_state write, want;
+	unsigned int step;
 
 	pr_info("%s: resetting from %s, backend %s\n", fe,
 		xenbus_strstate(state), be);
-	if (state == XenbusStateConnected)
-		wait = fe_reset_step(fe, be, XenbusStateClosing,
-				     XenbusStateClosing, wait);
-	wait = fe_reset_step(fe, be, XenbusStateClosed, XenbusStateClosed,
-			     wait);
+	for (step = 0; step < FE_RESET_STEPS; step++) {
+		if (!fe_reset_next(xenbus_read_driver_state(be), &write, &want))
+			break;
+		if (!fe_reset_step(fe, be, write, want, true))
+			break;		/* the backend stopped answering */
+		if (write == XenbusStateInitialising)
+			return;		/* and the backend is in InitWait */
+	}
 	fe_reset_step(fe, be, XenbusStateInitialising, XenbusStateInitWait,
-		      wait);
+		      false);
 }
 
 static void fe_reset_check(const char *root, const char *type, const char *id)
@@ -400,7 +463,7 @@ static void fe_reset_check(const char *root, const char *type, const char *id)
 	if (!fe)
 		return;
 	state = xenbus_read_driver_state(fe);
-	if (fe_needs_reset(state, reset_devices)) {
+	if (fe_needs_reset(state)) {
 		be = xenbus_read(XBT_NIL, fe, "backend", NULL);
 		if (!IS_ERR(be)) {
 			if (*be)
@@ -538,25 +601,41 @@ static int fe_wait_scan_one(struct device *dev, void *data)
 	return 0;
 }
 
+/* What the end of a wait reports about one device. */
+struct fe_wait_report {
+	struct xenbus_driver *only;	/* NULL: devices of every driver */
+	bool timed_out;
+};
+
 /*
- * After a timeout, say which devices held boot.  One line per device
- * and wait, so not ratelimited: the lines are the diagnosis.
+ * After the wait, say which devices it leaves behind: at info level, the
+ * devices no driver took (only at boot, when every driver's devices are
+ * waited for), and, at warning level if the wait timed out, those still
+ * connecting.  As stock Linux prints them, on every boot that has such a
+ * device.  One line per device and wait, so not ratelimited: the lines
+ * are the diagnosis.
  */
 static int fe_wait_report_one(struct device *dev, void *data)
 {
-	struct xenbus_driver *only = data, *drv;
+	struct fe_wait_report *rep = data;
 	struct xenbus_device *xdev = to_xenbus_device(dev);
 	enum xenbus_state remote = XenbusStateUnknown;
-	bool locked = device_trylock(dev);
-	struct device_driver *ddrv = READ_ONCE(dev->driver);
+	struct device_driver *ddrv;
+	struct xenbus_driver *drv;
+	bool locked;
 
-	drv = ddrv ? to_xenbus_driver(ddrv) : NULL;
-	if (!drv) {
-		if (!only)
-			pr_warn("Device with no driver: %s\n", xdev->nodename);
-		goto out;
+	if (!READ_ONCE(dev->driver)) {
+		if (!rep->only)
+			pr_info("Device with no driver: %s\n", xdev->nodename);
+		return 0;
 	}
-	if (only && drv != only)
+	if (!rep->timed_out)
+		return 0;
+
+	locked = device_trylock(dev);
+	ddrv = READ_ONCE(dev->driver);
+	drv = ddrv ? to_xenbus_driver(ddrv) : NULL;
+	if (!drv || (rep->only && drv != rep->only))
 		goto out;
 	if (locked) {
 		if (!fe_dev_connecting(xdev, drv))
@@ -582,9 +661,10 @@ out:
 static void wait_for_devices(struct xenbus_driver *only)
 {
 	const struct bus_type *bus = &xenbus_frontend.bus.bus;
+	struct fe_wait_report rep = { .only = only };
 	unsigned int next_tick = FE_WAIT_TICK_SECS;
 	unsigned long start = jiffies;
-	bool printed = false, timed_out = false;
+	bool printed = false;
 
 	if (!READ_ONCE(xenbus_frontend.ready_to_wait))
 		return;
@@ -603,13 +683,14 @@ static void wait_for_devices(struct xenbus_driver *only)
 			left = fe_wait_countdown(next_tick, scan.essential);
 			if (left < 0)
 				continue;
+			/* warning: "quiet" consoles must still show it */
 			if (!printed)
-				pr_info("Waiting for devices to initialise: ");
+				pr_warn("Waiting for devices to initialise: ");
 			printed = true;
 			pr_cont("%ds...", left);
 		}
 		if (elapsed >= fe_wait_limit(scan.essential)) {
-			timed_out = true;
+			rep.timed_out = true;
 			break;
 		}
 		/* a module's loader may be killed; boot has no signals */
@@ -620,8 +701,7 @@ static void wait_for_devices(struct xenbus_driver *only)
 	/* Linux ends the countdown with an empty line of its own. */
 	if (printed)
 		printk(KERN_DEFAULT "\n");
-	if (timed_out)
-		bus_for_each_dev(bus, NULL, only, fe_wait_report_one);
+	bus_for_each_dev(bus, NULL, &rep, fe_wait_report_one);
 }
 
 /**

@@ -270,21 +270,52 @@ static void fe_countdown_line_for_essential_devices(struct kunit *test)
 
 static void fe_reset_closed_device_after_kexec(struct kunit *test)
 {
-	KUNIT_EXPECT_TRUE(test, fe_needs_reset(XenbusStateClosed, false));
-	KUNIT_EXPECT_TRUE(test, fe_needs_reset(XenbusStateClosed, true));
+	KUNIT_EXPECT_TRUE(test, fe_needs_reset(XenbusStateClosed));
 }
 
-static void fe_reset_connected_device_only_in_kdump(struct kunit *test)
+/*
+ * A crash kernel finds its disk Connected whether or not it was started
+ * with reset_devices, and must reset it either way, as stock does.
+ */
+static void fe_reset_connected_device_with_or_without_reset_devices(struct kunit *test)
 {
-	KUNIT_EXPECT_TRUE(test, fe_needs_reset(XenbusStateConnected, true));
-	KUNIT_EXPECT_FALSE(test, fe_needs_reset(XenbusStateConnected, false));
+	KUNIT_EXPECT_TRUE(test, fe_needs_reset(XenbusStateConnected));
 }
 
 static void fe_reset_leaves_fresh_devices_alone(struct kunit *test)
 {
-	KUNIT_EXPECT_FALSE(test, fe_needs_reset(XenbusStateInitialising, true));
-	KUNIT_EXPECT_FALSE(test, fe_needs_reset(XenbusStateUnknown, true));
-	KUNIT_EXPECT_FALSE(test, fe_needs_reset(XenbusStateClosing, true));
+	KUNIT_EXPECT_FALSE(test, fe_needs_reset(XenbusStateInitialising));
+	KUNIT_EXPECT_FALSE(test, fe_needs_reset(XenbusStateUnknown));
+	KUNIT_EXPECT_FALSE(test, fe_needs_reset(XenbusStateClosing));
+}
+
+/* The reset follows the backend through its states, one step each. */
+static void fe_reset_steps_follow_the_backend(struct kunit *test)
+{
+	static const struct {
+		enum xenbus_state be, write, want;
+		bool wait;
+	} steps[] = {
+		{ XenbusStateConnected, XenbusStateClosing, XenbusStateClosing, true },
+		{ XenbusStateInitialised, XenbusStateClosing, XenbusStateClosing, true },
+		{ XenbusStateClosing, XenbusStateClosed, XenbusStateClosed, true },
+		{ XenbusStateClosed, XenbusStateInitialising, XenbusStateInitWait, true },
+		{ XenbusStateInitWait, XenbusStateInitialising, XenbusStateUnknown, false },
+		{ XenbusStateUnknown, XenbusStateInitialising, XenbusStateUnknown, false },
+		{ XenbusStateInitialising, XenbusStateInitialising, XenbusStateUnknown, false },
+	};
+	enum xenbus_state write, want;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(steps); i++) {
+		want = XenbusStateUnknown;
+		KUNIT_EXPECT_EQ_MSG(test, fe_reset_next(steps[i].be, &write, &want),
+				    steps[i].wait, "backend %d", steps[i].be);
+		KUNIT_EXPECT_EQ_MSG(test, write, steps[i].write,
+				    "backend %d", steps[i].be);
+		KUNIT_EXPECT_EQ_MSG(test, want, steps[i].want,
+				    "backend %d", steps[i].be);
+	}
 }
 
 static void fe_reset_backend_closed_counts_as_closing(struct kunit *test)
@@ -337,8 +368,9 @@ static struct kunit_case xenbus_probe_frontend_test_cases[] = {
 	KUNIT_CASE(fe_countdown_line_for_non_essential_devices),
 	KUNIT_CASE(fe_countdown_line_for_essential_devices),
 	KUNIT_CASE(fe_reset_closed_device_after_kexec),
-	KUNIT_CASE(fe_reset_connected_device_only_in_kdump),
+	KUNIT_CASE(fe_reset_connected_device_with_or_without_reset_devices),
 	KUNIT_CASE(fe_reset_leaves_fresh_devices_alone),
+	KUNIT_CASE(fe_reset_steps_follow_the_backend),
 	KUNIT_CASE(fe_reset_backend_closed_counts_as_closing),
 	KUNIT_CASE(fe_reset_waits_for_exact_later_states),
 	KUNIT_CASE(fe_reset_stops_waiting_for_a_vanished_backend),
