@@ -207,28 +207,63 @@ allow=$LAB_DIR/sanity-allow.txt
 sanity_hits() { # FILE
 	grep -E "$sanity_re" "$1" | { if [ -s "$allow" ]; then grep -Evf <(grep -Ev '^(#|$)' "$allow"); else cat; fi; } || true
 }
-# Lockdep reports whose whole dependency chain lies in code we do not touch
-# and that stock prints too.  Only such a report block is discounted, never
-# the pattern in general: a circular-locking report that names any other
-# function still fails.
+# Reports whose cause lies wholly in code we do not touch and that stock
+# prints too, under the same debug configuration (stock-debug).  Only such
+# a report block is discounted, never the pattern in general: a report
+# that names any other function still fails.
 #   gntdev: gntdev_ioctl() copies to user space under priv->lock while
 #   gntdev_mmap() takes priv->lock under mmap_lock; xenstored hits it when
 #   it maps a guest's store ring (drivers/xen/gntdev.c, not xenbus).
+#   grant-table: gnttab_unmap_refs_sync() puts the delayed work of
+#   gnttab_unmap_refs_async() on its stack without the _ONSTACK init, so
+#   DEBUG_OBJECTS objects when blkback frees its persistent grants
+#   (drivers/xen/grant-table.c; our frames only call it).
+#   netfront: xennet_remove() reads the store inside a wait_event()
+#   condition, a sleep in !TASK_RUNNING that DEBUG_ATOMIC_SLEEP reports
+#   when netfront is unbound (drivers/net/xen-netfront.c).
 discount_known() { # FILE -> FILE with known blocks defused
 	awk '
-	function flush(   i, known) {
-		known = (buf ~ /gntdev_mmap/ && buf ~ /gntdev_ioctl/ &&
-			 buf !~ /xenbus|[^a-z]xs_|[^a-z]xb_/)
+	function known_what(   w) {
+		if (kind == "lockdep")
+			return (buf ~ /gntdev_mmap/ && buf ~ /gntdev_ioctl/ &&
+				buf !~ /xenbus|[^a-z]xs_|[^a-z]xb_/) ? "gntdev" : ""
+		if (buf ~ /ODEBUG: object [0-9a-f]+ is on stack/ &&
+		    buf ~ /\] +gnttab_unmap_refs_async\+/ &&
+		    buf ~ /\] +gnttab_unmap_refs_sync\+/)
+			return "grant-table"
+		if (buf ~ /do not call blocking ops when !TASK_RUNNING/ &&
+		    buf ~ /\] +xennet_remove\+/)
+			return "netfront"
+		return ""
+	}
+	function flush(   i, what) {
+		what = known_what()
 		for (i = 1; i <= n; i++) {
-			if (known && i == 1)
+			if (what != "") {
 				sub(/WARNING: possible circular locking dependency detected/,
-				    "known stock lockdep report (gntdev, not xenbus)", line[i])
+				    "known stock lockdep report (" what ", not xenbus)", line[i])
+				sub(/WARNING: CPU:/, "known stock warning (" what ", not xenbus): CPU:", line[i])
+				sub(/ODEBUG: object/, "known stock debug-objects report (" what ", not xenbus): object", line[i])
+			}
 			print line[i]
 		}
-		n = 0; buf = ""; inblk = 0
+		n = 0; buf = ""; inblk = 0; kind = ""
 	}
-	/possible circular locking dependency detected/ { if (inblk) flush(); inblk = 1 }
-	inblk { line[++n] = $0; buf = buf "\n" $0; if (/stack backtrace:/) flush(); next }
+	/possible circular locking dependency detected/ {
+		if (inblk) flush()
+		inblk = 1; kind = "lockdep"
+	}
+	/ODEBUG: object [0-9a-f]+ is on stack|do not call blocking ops when !TASK_RUNNING/ {
+		if (inblk) flush()
+		inblk = 1; kind = "warning"
+	}
+	inblk {
+		line[++n] = $0; buf = buf "\n" $0
+		if ((kind == "lockdep" && /stack backtrace:/) ||
+		    (kind == "warning" && /---\[ end trace/))
+			flush()
+		next
+	}
 	{ print }
 	END { if (inblk) flush() }' "$1"
 }

@@ -2,8 +2,22 @@
 # Build a Xen-enabled Linux 6.12 for the lab.
 #
 #   build.sh            ours:   this repository grafted over drivers/xen/xenbus
-#   build.sh --stock    stock:  the same tree, untouched (control and baseline)
-#   build.sh --debug    ours, plus lockdep, DEBUG_ATOMIC_SLEEP, KASAN and KUnit
+#   build.sh --stock    stock:  Linux's own drivers/xen/xenbus (control and
+#                       baseline), in the same grafted tree with our
+#                       Kconfig beside it (it only defines the KUnit
+#                       option, which stock's Makefile ignores): the two
+#                       configurations are then identical, and every
+#                       object but xenbus's is shared through ccache, so
+#                       ours costs little more than its own files
+#   build.sh --debug    ours, plus lockdep, DEBUG_ATOMIC_SLEEP, SLUB and
+#                       object debugging, and KUnit (no KASAN: lab.rst)
+#   build.sh --stock-debug
+#                       Linux's own xenbus with the debug configuration,
+#                       the control for checks under the debug kernel,
+#                       grafted as --stock is (its objects are debug's)
+#   build.sh --check    the debug configuration in a tree of its own, for
+#                       compile-one.sh: checking a file never changes the
+#                       sources a kernel build is compiling
 #   --prepare           sync and configure only (for compile-one.sh)
 #   --extract           only unpack linux-source-6.12 into the cache
 #
@@ -23,9 +37,11 @@ for a in "$@"; do
 	case "$a" in
 	--stock) variant=stock ;;
 	--debug) variant=debug ;;
+	--check) variant=check ;;
+	--stock-debug) variant=stock-debug ;;
 	--prepare) prepare_only=1 ;;
 	--extract) extract_only=1 ;;
-	*) echo "usage: $0 [--stock|--debug] [--prepare|--extract]" >&2; exit 2 ;;
+	*) echo "usage: $0 [--stock|--debug|--stock-debug|--check] [--prepare|--extract]" >&2; exit 2 ;;
 	esac
 done
 
@@ -42,31 +58,36 @@ fi
 
 # The grafted tree shares unchanged files with the pristine one through hard
 # links, so it costs almost no disk; only drivers/xen/xenbus and
-# drivers/xen/Kconfig are real copies.
-src=$pristine
-if [ "$variant" != stock ]; then
-	src=$LAB_CACHE/src/grafted
-	if [ ! -f "$src/.linked" ]; then
-		say "creating grafted source tree"
-		rm -rf "$src"
-		cp -al "$pristine" "$src"
-		rm -f "$src/.extracted"
-		cp --remove-destination "$pristine/drivers/xen/Kconfig" "$src/drivers/xen/Kconfig"
-		printf '\nsource "drivers/xen/xenbus/Kconfig"\n' >> "$src/drivers/xen/Kconfig"
-		touch "$src/.linked"
-	fi
-	# Kbuild files and sources only: tests, lab and docs stay out of the tree.
-	mkdir -p "$src/drivers/xen/xenbus.new"
+# drivers/xen/Kconfig are real copies.  Every variant builds there, each
+# in an out directory of its own, one at a time: the same paths are what
+# lets ccache share their objects.
+src=$LAB_CACHE/src/grafted
+[ "$variant" = check ] && src=$LAB_CACHE/src/grafted-check
+if [ ! -f "$src/.linked" ]; then
+	say "creating grafted source tree"
+	rm -rf "$src"
+	cp -al "$pristine" "$src"
+	rm -f "$src/.extracted"
+	cp --remove-destination "$pristine/drivers/xen/Kconfig" "$src/drivers/xen/Kconfig"
+	printf '\nsource "drivers/xen/xenbus/Kconfig"\n' >> "$src/drivers/xen/Kconfig"
+	touch "$src/.linked"
+fi
+# Kbuild files and sources only: tests, lab and docs stay out of the tree.
+mkdir -p "$src/drivers/xen/xenbus.new"
+if [ "$variant" = stock ] || [ "$variant" = stock-debug ]; then
+	cp "$pristine"/drivers/xen/xenbus/* "$src/drivers/xen/xenbus.new/"
+	cp "$repo/Kconfig" "$src/drivers/xen/xenbus.new/"
+else
 	(cd "$repo" && git ls-files --cached --others --exclude-standard -- \
 		Kconfig Makefile '*.c' '*.h' 'kunit/*' ':!:tools/**' ':!:tests/**' ':!:bench/**') |
 		while read -r f; do
 			mkdir -p "$src/drivers/xen/xenbus.new/$(dirname "$f")"
 			cp "$repo/$f" "$src/drivers/xen/xenbus.new/$f"
 		done
-	# Replace only files whose content changed, so make rebuilds only those.
-	rsync -rc --delete "$src/drivers/xen/xenbus.new/" "$src/drivers/xen/xenbus/"
-	rm -rf "$src/drivers/xen/xenbus.new"
 fi
+# Replace only files whose content changed, so make rebuilds only those.
+rsync -rc --delete "$src/drivers/xen/xenbus.new/" "$src/drivers/xen/xenbus/"
+rm -rf "$src/drivers/xen/xenbus.new"
 
 out=$LAB_CACHE/out-$variant
 mkdir -p "$out"
@@ -79,7 +100,9 @@ jobs=$(($(nproc) + 1))
 mk() { make -s -C "$src" O="$out" CC="ccache gcc" -j"$jobs" "$@"; }
 
 frags="$here/config/xen.config"
-[ "$variant" = debug ] && frags="$frags $here/config/debug.config"
+case "$variant" in
+debug | stock-debug | check) frags="$frags $here/config/debug.config" ;;
+esac
 stamp=$(cat $frags | sha1sum | cut -c1-12)
 if [ ! -f "$out/.config" ] || [ "$(cat "$out/.frag-stamp" 2>/dev/null)" != "$stamp" ]; then
 	say "configuring (tinyconfig + $(basename -a $frags | tr '\n' ' '))"

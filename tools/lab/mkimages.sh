@@ -56,6 +56,7 @@ progs=$(ls "$LAB_DIR"/progs/*.c 2>/dev/null || true)
 # The images depend on: the binaries and their libraries, every file this
 # script copies, the script itself, and the compiler that builds the progs.
 inputs=$( { echo /usr/bin/busybox; dyn_bins; echo "$libs"; echo "$progs";
+	ls "$LAB_DIR"/progs/*.h 2>/dev/null;
 	find "$LAB_DIR/rootfs" "$LAB_DIR/scenarios" -type f;
 	echo "$LAB_DIR/mkimages.sh"; echo "$LAB_DIR/lib.sh"; } | grep . | sort -u)
 # shellcheck disable=SC2086

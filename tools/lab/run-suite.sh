@@ -13,10 +13,13 @@
 #   7. build-ours   our xenbus grafted in
 #   8. boot-ours    the scenarios in tools/lab/ours-scenarios.txt (those
 #                   that already pass on ours; "none" boots dom0 only)
-#   9. debug        ours with lockdep, SLUB debugging and KUnit: boot
-#                   dom0-store, guest-basic, hotplug and save-restore (the
-#                   watch lanes' concurrency under lockdep) and report each
-#                   KUnit case (kunit/...)
+#   9. debug        ours with lockdep, SLUB and object debugging and KUnit:
+#                   boot dom0-store, guest-basic, hotplug, save-restore and
+#                   credit-race (the watch lanes' concurrency under lockdep
+#                   and DEBUG_OBJECTS) and report each KUnit case (kunit/...)
+#  9b. stock-debug  the same debug configuration with Linux's xenbus, the
+#                   control for credit-race (built from ccache: only the
+#                   xenbus objects differ from debug's)
 #  10. abi          stock's and ours' sysfs-abi records must match, save
 #                   for the lines tools/lab/abi-allowed-diff.txt allows
 #
@@ -25,7 +28,7 @@
 # anything failed.
 #
 # Environment:
-#   LAB_ONLY_STOCK=1    skip build-ours, boot-ours, debug and abi
+#   LAB_ONLY_STOCK=1    skip build-ours, boot-ours, debug, stock-debug and abi
 #   LAB_SKIP="a b"      skip these steps (names as above), announced
 #   LAB_TIMEOUT=S       limit for each boot (default: 1800 for boot-stock,
 #                       2400 for debug, 1200 otherwise)
@@ -36,7 +39,7 @@ set -euo pipefail
 
 skip_steps=" ${LAB_SKIP:-} "
 if [ "${LAB_ONLY_STOCK:-0}" = 1 ]; then
-	skip_steps="$skip_steps build-ours boot-ours debug abi "
+	skip_steps="$skip_steps build-ours boot-ours debug stock-debug abi "
 fi
 pristine=$LAB_CACHE/src/linux-source-6.12
 suite_log=$LAB_CACHE/logs/suite-$(date +%Y%m%d-%H%M%S)
@@ -305,12 +308,23 @@ step debug
 if ! skipped debug; then
 	if build debug; then
 		boot_timeout=2400
-		boot debug "$kernel" dom0-store guest-basic hotplug save-restore
+		boot debug "$kernel" dom0-store guest-basic hotplug save-restore credit-race
 		if [ -n "$bootdir" ] && ! grep -q '/kunit/' "$suite_log/boot-debug.log"; then
 			res FAIL debug/kunit "no KUnit results on the debug kernel's console"
 		fi
 	else
 		res FAIL debug/boot "no debug kernel to boot"
+	fi
+fi
+
+# 9b. the control for the debug kernel's lab checks
+step stock-debug
+if ! skipped stock-debug; then
+	if build stock-debug; then
+		boot_timeout=1200
+		boot stock-debug "$kernel" credit-race
+	else
+		res FAIL stock-debug/boot "no stock-debug kernel to boot"
 	fi
 fi
 

@@ -28,24 +28,15 @@
 #include <time.h>
 #include <unistd.h>
 
-/* The wire format: struct xsd_sockmsg and the XS_* message types. */
-#include <xen/io/xs_wire.h>
+#include "xs-raw.h"
 
-#define PAYLOAD_MAX	4096
-#define DEV_PATH	"/dev/xen/xenbus"
 #define TIMEOUT_MS	10000
-
-struct msg {
-	struct xsd_sockmsg h;
-	char body[PAYLOAD_MAX + 1];	/* NUL added after h.len bytes */
-};
 
 /* Called for each watch event met while waiting for a reply. */
 typedef void (*event_fn)(const struct msg *m, void *arg);
 
 static const char *base = "/tool/xs-devtest";
 static unsigned int nr_passed, nr_failed;
-static uint32_t next_req = 1;
 
 static void pass(const char *name)
 {
@@ -95,14 +86,6 @@ static const char *errno_name(int err)
 	}
 }
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
 static int open_dev(void)
 {
 	int fd = open(DEV_PATH, O_RDWR | O_CLOEXEC);
@@ -114,56 +97,6 @@ static int open_dev(void)
 		exit(1);
 	}
 	return fd;
-}
-
-/* Read exactly @len bytes; -1 with errno ETIMEDOUT after @timeout_ms. */
-static int read_full(int fd, void *buf, size_t len, int timeout_ms)
-{
-	long long end = now_ms() + timeout_ms;
-	size_t got = 0;
-
-	while (got < len) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
-		long long left = end - now_ms();
-		ssize_t n;
-		int r;
-
-		if (left <= 0) {
-			errno = ETIMEDOUT;
-			return -1;
-		}
-		r = poll(&p, 1, (int)left);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -1;
-		if (r == 0)
-			continue;
-		n = read(fd, (char *)buf + got, len - got);
-		if (n < 0 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		if (n <= 0) {
-			if (n == 0)
-				errno = EPIPE;
-			return -1;
-		}
-		got += n;
-	}
-	return 0;
-}
-
-static int recv_msg(int fd, struct msg *m, int timeout_ms)
-{
-	if (read_full(fd, &m->h, sizeof(m->h), timeout_ms))
-		return -1;
-	if (m->h.len > PAYLOAD_MAX) {
-		errno = EMSGSIZE;
-		return -1;
-	}
-	if (read_full(fd, m->body, m->h.len, timeout_ms))
-		return -1;
-	m->body[m->h.len] = '\0';
-	return 0;
 }
 
 /* Wait for the reply to @req_id, passing watch events to @ev. */
@@ -183,24 +116,6 @@ static int recv_reply(int fd, uint32_t req_id, struct msg *m, event_fn ev,
 		fprintf(stderr, "stray reply req_id %u type %u\n",
 			m->h.req_id, m->h.type);
 	}
-}
-
-/* One write() of header and body; returns the request id or 0. */
-static uint32_t send_msg(int fd, uint32_t type, uint32_t tx_id,
-			 const void *body, uint32_t len)
-{
-	static char buf[sizeof(struct xsd_sockmsg) + PAYLOAD_MAX];
-	struct xsd_sockmsg h = {
-		.type = type, .req_id = next_req++, .tx_id = tx_id, .len = len,
-	};
-	ssize_t n;
-
-	memcpy(buf, &h, sizeof(h));
-	memcpy(buf + sizeof(h), body, len);
-	n = write(fd, buf, sizeof(h) + len);
-	if (n != (ssize_t)(sizeof(h) + len))
-		return 0;
-	return h.req_id;
 }
 
 /* Body "a\0b\0" from two strings. */
@@ -283,7 +198,7 @@ static void check_partial_write(int fd)
 {
 	const char *name = "request_in_three_partial_writes_is_answered";
 	char buf[sizeof(struct xsd_sockmsg) + 256];
-	struct xsd_sockmsg h = { .type = XS_WRITE, .req_id = next_req++ };
+	struct xsd_sockmsg h = { .type = XS_WRITE, .req_id = xs_raw_next_req++ };
 	uint32_t len = pair(buf + sizeof(h), path_of("partial"), "abc");
 	size_t total, cut1 = 7, cut2 = sizeof(h) + 5;
 	struct msg m;
@@ -337,7 +252,7 @@ static void check_body_4081_refused(int fd)
 {
 	const char *name = "body_of_4081_bytes_is_refused";
 	static char buf[sizeof(struct xsd_sockmsg) + 4081];
-	struct xsd_sockmsg h = { .type = XS_WRITE, .req_id = next_req++,
+	struct xsd_sockmsg h = { .type = XS_WRITE, .req_id = xs_raw_next_req++,
 				 .len = 4081 };
 	ssize_t n;
 
@@ -362,7 +277,7 @@ static void check_body_4081_refused(int fd)
 static void check_len_over_4096_refused(int fd)
 {
 	const char *name = "header_len_over_4096_is_refused";
-	struct xsd_sockmsg h = { .type = XS_WRITE, .req_id = next_req++,
+	struct xsd_sockmsg h = { .type = XS_WRITE, .req_id = xs_raw_next_req++,
 				 .len = 4097 };
 	ssize_t n;
 
@@ -453,6 +368,132 @@ static void check_unwatch_unknown(int fd)
 		return;
 	}
 	pass(name);
+}
+
+static volatile sig_atomic_t alarmed;
+
+static void on_alarm_flag(int sig)
+{
+	(void)sig;
+	alarmed = 1;
+}
+
+/*
+ * 300 requests written on one file before any reply is read, as a client
+ * that pipelines does.  Linux takes every write at once and queues the
+ * replies on the file; each must come back exactly once.  A write that
+ * blocks (a kernel that waits for the reader to make room) is cut short
+ * after 20 s by SIGALRM (no SA_RESTART: the write returns EINTR), and the
+ * check fails with how many requests went through.  A file of its own, so
+ * what is left queued on it cannot confuse the other checks.
+ */
+static void check_pipeline(void)
+{
+	const char *name = "pipeline-300";
+	enum { NR = 300 };
+	struct sigaction sa = { .sa_handler = on_alarm_flag }, old;
+	static unsigned char seen[NR];
+	unsigned int sent, got = 0, dup = 0, stray = 0, bad = 0;
+	char body[512];
+	uint32_t first, id, len;
+	long long t0;
+	struct msg m;
+	int fd = open_dev();
+	int err = 0;
+
+	if (xs_write(fd, 0, path_of("pipe"), "v", &m) || !is_ok(&m, XS_WRITE)) {
+		fail(name, "cannot write %s: %s", path_of("pipe"), describe(&m));
+		close(fd);
+		return;
+	}
+	memset(seen, 0, sizeof(seen));
+	len = (uint32_t)strlen(path_of("pipe")) + 1;
+	memcpy(body, path_of("pipe"), len);
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGALRM, &sa, &old);
+	alarmed = 0;
+	first = xs_raw_next_req;
+	t0 = now_ms();
+	for (sent = 0; sent < NR; sent++) {
+		alarm(20);
+		id = send_msg(fd, XS_READ, 0, body, len);
+		err = errno;
+		alarm(0);
+		if (!id)
+			break;
+	}
+	sigaction(SIGALRM, &old, NULL);
+	if (sent < NR) {
+		fail(name, "only %u of %d requests went in before any reply was read;"
+		     " write %u %s (%s)", sent, NR, sent + 1,
+		     alarmed ? "blocked for 20 s" : "failed", errno_name(err));
+		close(fd);
+		return;
+	}
+	info("%d pipelined requests written in %lld ms", NR, now_ms() - t0);
+	while (got + dup + stray < NR && !recv_msg(fd, &m, TIMEOUT_MS)) {
+		if (m.h.type == XS_WATCH_EVENT)
+			continue;
+		if (m.h.req_id - first >= NR) {
+			stray++;
+			continue;
+		}
+		if (seen[m.h.req_id - first]++) {
+			dup++;
+			continue;
+		}
+		got++;
+		if (m.h.type != XS_READ || strcmp(m.body, "v"))
+			bad++;
+	}
+	info("%u replies, %u duplicated, %u with an unknown req_id, %u not the value",
+	     got, dup, stray, bad);
+	if (got != NR || dup || stray || bad)
+		fail(name, "%u of %d requests answered (%u duplicates, %u strays,"
+		     " %u wrong answers)", got, NR, dup, stray, bad);
+	else
+		pass(name);
+	close(fd);
+}
+
+/*
+ * A request type the kernel does not know (27: xenstored 4.17 knows 0-21)
+ * is not the kernel's business: it goes to xenstored like any other
+ * request, and xenstored's answer (XS_ERROR "ENOSYS") comes back with the
+ * request's req_id.  A file of its own.
+ */
+static void check_unknown_type(void)
+{
+	const char *name = "unknown-type-forwarded";
+	struct msg m;
+	uint32_t id;
+	int fd = open_dev();
+
+	m.h.type = 0xffff;
+	m.h.len = 0;
+	m.body[0] = '\0';
+	errno = 0;
+	id = send_msg(fd, 27, 0, "x", 2);
+	if (!id) {
+		fail(name, "the write of a type-27 request failed: %s",
+		     errno_name(errno));
+		close(fd);
+		return;
+	}
+	if (recv_reply(fd, id, &m, NULL, NULL)) {
+		fail(name, "no reply to the type-27 request: %s", strerror(errno));
+		close(fd);
+		return;
+	}
+	info("type-27 request answered with %s", describe(&m));
+	if (m.h.type != XS_ERROR || strcmp(m.body, "ENOSYS"))
+		fail(name, "reply %s; xenstored answers XS_ERROR \"ENOSYS\"",
+		     describe(&m));
+	else if (roundtrip(fd, &m))
+		fail(name, "the file does not work after it: %s", describe(&m));
+	else
+		pass(name);
+	close(fd);
 }
 
 struct mass {
@@ -742,7 +783,7 @@ static void check_kill9(int fd)
 static void cleanup(int fd)
 {
 	static const char *const leaves[] = {
-		"partial", "big", "rt", "flood", "kill", "w",
+		"partial", "big", "rt", "flood", "kill", "w", "pipe",
 	};
 	char body[512];
 	struct msg m;
@@ -776,6 +817,8 @@ int main(int argc, char **argv)
 	check_unknown_txid(fd);
 	check_end_bad_body(fd);
 	check_unwatch_unknown(fd);
+	check_pipeline();
+	check_unknown_type();
 	check_mass_watches(fd, nr_watches);
 	check_flood(fd);
 	check_kill9(fd);

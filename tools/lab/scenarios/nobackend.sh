@@ -11,6 +11,11 @@
 # frontend probes it, moves to Initialised (3) and waits for a backend
 # that never answers.
 #
+# A third frontend, device/labnodrv/0, has a type no driver handles: stock
+# names it after the wait ("Device with no driver", at info level, on every
+# boot that has one), and prints the countdown at warning level, so that it
+# shows on a "quiet" console; the guest's dmesg -r shows the levels.
+#
 # LAB_NOBACKEND_ESSENTIAL=1 (in dom0's environment; from the host:
 # LAB_DOM0_EXTRA=LAB_NOBACKEND_ESSENTIAL=1, the kernel hands unknown
 # a=b parameters to init) adds a vbd (essential, blkfront) dead the same
@@ -39,6 +44,7 @@ fi
 pfx='xenbus_probe_frontend: '
 wait_re="${pfx}Waiting for devices to initialise: "
 cons_line="${pfx}Timeout connecting to device: device/console/1 (local state 3, remote state 1)"
+nodrv_line="${pfx}Device with no driver: device/labnodrv/0"
 vbd_line="${pfx}Timeout connecting to device: device/vbd/51728 (local state 1, remote state 1)"
 
 now() { cut -d' ' -f1 /proc/uptime; }
@@ -66,6 +72,10 @@ if ! dead_device console 1; then
 	fail setup "could not write device/console/1"
 	exit 0
 fi
+if ! dead_device labnodrv 0; then
+	fail setup "could not write device/labnodrv/0"
+	exit 0
+fi
 if [ "$essential" = 1 ] &&
    ! dead_device vbd 51728 "$(fe_path "$id" vbd 51728)/virtual-device" 51728 \
 		"$(fe_path "$id" vbd 51728)/device-type" disk; then
@@ -73,7 +83,7 @@ if [ "$essential" = 1 ] &&
 	exit 0
 fi
 note "dead frontends of domain $id:"
-xenstore-ls -fp "/local/domain/$id/device" 2>&1 | grep -E 'console/1|vbd/51728' | sed 's/^/  | /'
+xenstore-ls -fp "/local/domain/$id/device" 2>&1 | grep -E 'console/1|vbd/51728|labnodrv' | sed 's/^/  | /'
 
 t_unpause=$(now)
 if ! timeout 60 xl unpause $g; then
@@ -91,7 +101,9 @@ else
 	fail boot-went-on "no init in the guest $((limit + 150))s after unpause"
 fi
 
-# Everything below reads the guest's log.
+# Everything below reads the guest's log, once the job has printed the
+# wait's lines with their levels.
+wait_log $g 'GUEST-KMSG-END' 60 || note "the guest printed no levels"
 guest_text $g > /run/lab/$g.log
 lineno() { grep -nF "$1" /run/lab/$g.log | head -1 | cut -d: -f1; }
 stamp() { sed -n "${1}s/^\[ *\([0-9.]*\)\].*/\1/p" /run/lab/$g.log; }
@@ -127,6 +139,34 @@ if [ "$essential" = 1 ]; then
 		fail timeout-line-vbd "no line '$vbd_line'"
 	fi
 fi
+
+# The device nobody drives is named once the wait is over.
+if [ -n "$(lineno "$nodrv_line")" ]; then
+	pass no-driver-line "$nodrv_line"
+else
+	fail no-driver-line "no line '$nodrv_line'"
+fi
+# Levels, from the guest's dmesg -r ("<level>..." lines, relayed as
+# GUEST-KMSG): the countdown at warning (4), the driverless device at info
+# (6), as stock prints them.
+kmsg_level() { # PATTERN
+	grep -F 'GUEST-KMSG ' /run/lab/$g.log | grep -F "$1" | head -1 |
+		sed -n 's/.*GUEST-KMSG <\([0-9]*\)>.*/\1/p'
+}
+lv=$(kmsg_level 'Waiting for devices to initialise')
+if [ "$lv" = 4 ]; then
+	pass countdown-level "warning"
+else
+	fail countdown-level "level '${lv:-none}', stock prints it at 4 (warning)"
+fi
+lv=$(kmsg_level 'Device with no driver: device/labnodrv/0')
+if [ "$lv" = 6 ]; then
+	pass no-driver-level "info"
+else
+	fail no-driver-level "level '${lv:-none}', stock prints it at 6 (info)"
+fi
+note "the wait's lines with their levels:"
+grep -F 'GUEST-KMSG ' /run/lab/$g.log | sed 's/^/  | /'
 
 # init ran after the wait let go: the job's marker comes after the line.
 j=$(lineno GUEST-NOBACKEND-INIT)

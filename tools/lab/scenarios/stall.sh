@@ -315,14 +315,6 @@ else
 fi
 # Give a late write (a remove path re-creating "state") time to show.
 sleep 2
-left=""
-for p in $be_root $fe_root; do
-	xenstore-exists $p 2>/dev/null && left="$left $p"
-done
-if [ -z "$left" ]; then
-	pass no-store-nodes
-else
-	fail no-store-nodes "still in the store:$left"
-fi
+check_no_store_nodes $be_root $fe_root
 emit_times
 exit 0

@@ -15,7 +15,18 @@
  * If the backend directory holds "stall" = 1, every Initialised/Connected
  * report first sleeps for "stall-ms" (from the same directory, default: the
  * stall_ms parameter), then counts the sleep in "stalled", so the scenario
- * can see when a stall is over.  Only the public xenbus API is used.
+ * can see when a stall is over.
+ *
+ * Apart from the driver, a plain watch (register_xenbus_watch(), no device)
+ * on /local/domain/0/lab-plainstall/go, for tools/lab/scenarios/
+ * flood-stall.sh: when "go" is written (non-zero), its callback sleeps
+ * lab-plainstall/ms milliseconds (absent or 0: no sleep) on whatever
+ * thread runs plain watch callbacks, then writes the number of events it
+ * handled to lab-plainstall/done.  The event the store sends when the watch
+ * is registered, and the one "rm go" makes, find no "go" and are not
+ * counted, so "done" = 1 means exactly: the first stall is over.
+ *
+ * Only the public xenbus API is used.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -33,6 +44,9 @@ MODULE_PARM_DESC(stall_ms, "Sleep of a stalling device's state callback, in ms (
 
 /* A store value must not be able to park a callback for long. */
 #define XB_STALL_MAX_MS		60000
+/* The plain watch's cap on a sleep: the scenario asks for 45 s. */
+#define XB_PLAIN_MAX_MS		120000
+#define XB_PLAIN_DIR		"/local/domain/0/lab-plainstall"
 /* Tries of the transaction that writes "stalled" (-EAGAIN is a retry). */
 #define XB_STALL_TRIES		5
 
@@ -153,17 +167,60 @@ static struct xenbus_driver xb_stall_driver = {
 	.otherend_changed = xb_stall_otherend_changed,
 };
 
+/* Events the plain watch counted; only its callback touches it. */
+static unsigned int xb_plain_done;
+
+static void xb_plain_changed(struct xenbus_watch *watch, const char *path,
+			     const char *token)
+{
+	unsigned int ms;
+	unsigned long t0;
+	int err;
+
+	/* Registration's own event and "rm go" are no requests to stall. */
+	if (!xenbus_read_unsigned(XB_PLAIN_DIR, "go", 0))
+		return;
+	ms = min(xenbus_read_unsigned(XB_PLAIN_DIR, "ms", 0), XB_PLAIN_MAX_MS);
+	pr_info("plain watch: stalling %u ms (thread %s)\n", ms, current->comm);
+	t0 = jiffies;
+	if (ms)
+		msleep(ms);
+	xb_plain_done++;
+	pr_info("plain watch: stall %u over after %u ms\n", xb_plain_done,
+		jiffies_to_msecs(jiffies - t0));
+	err = xenbus_printf(XBT_NIL, XB_PLAIN_DIR, "done", "%u", xb_plain_done);
+	if (err)
+		pr_warn("plain watch: could not write done: %d\n", err);
+}
+
+static struct xenbus_watch xb_plain_watch = {
+	.node = XB_PLAIN_DIR "/go",
+	.callback = xb_plain_changed,
+};
+
 static int __init xb_stall_init(void)
 {
+	int err;
+
 	if (!xen_domain())
 		return -ENODEV;
-	return xenbus_register_backend(&xb_stall_driver);
+	err = register_xenbus_watch(&xb_plain_watch);
+	if (err) {
+		pr_err("cannot watch %s: %d\n", xb_plain_watch.node, err);
+		return err;
+	}
+	err = xenbus_register_backend(&xb_stall_driver);
+	if (err)
+		unregister_xenbus_watch(&xb_plain_watch);
+	return err;
 }
 module_init(xb_stall_init);
 
 static void __exit xb_stall_exit(void)
 {
 	xenbus_unregister_driver(&xb_stall_driver);
+	/* Waits for a callback that is still running. */
+	unregister_xenbus_watch(&xb_plain_watch);
 }
 module_exit(xb_stall_exit);
 

@@ -3,6 +3,10 @@
 . /lab/lib.sh
 
 echo "GUEST-NOBACKEND-INIT uptime=$(cut -d' ' -f1 /proc/uptime)"
+# The boot wait's messages with their log levels, for dom0 to check.
+dmesg -r | grep -E 'Waiting for devices|Device with no driver|Timeout connecting' |
+	sed 's/^/GUEST-KMSG /'
+echo "GUEST-KMSG-END"
 sys_connected() { [ -f "$1/state" ] && state_is 4 "$(cat "$1/state")"; }
 sys=/sys/bus/xen/devices
 

@@ -187,6 +187,20 @@ relay() {
 	rm -f /run/lab/relay.$$
 }
 
+# check_no_store_nodes PATH...: PASS no-store-nodes when none of the
+# PATHs is left in the store, else FAIL naming those that are.
+check_no_store_nodes() {
+	_left=""
+	for _p in "$@"; do
+		xenstore-exists "$_p" 2>/dev/null && _left="$_left $_p"
+	done
+	if [ -z "$_left" ]; then
+		pass no-store-nodes
+	else
+		fail no-store-nodes "still in the store:$_left"
+	fi
+}
+
 # The store paths of a guest's device at both ends.
 fe_path() { echo "/local/domain/$1/device/$2/$3"; }
 be_path() { echo "/local/domain/0/backend/$2/$1/$3"; }
