@@ -305,7 +305,7 @@ summarise() {
 		echo
 		echo "- Boots per kernel: $bench_n, alternating stock and ours; scenarios: \`$bench_scenarios\`."
 		echo "- Machine: $bench_host; QEMU TCG, Xen 4.17, PV dom0 (2 vCPUs) and one PV guest (1 vCPU)."
-		echo "- stock: pristine linux-source-6.12 (6.12.117), $bench_stock_id."
+		echo "- stock: Linux's own xenbus of linux-source-6.12 (6.12.117), $bench_stock_id."
 		echo "- ours: the build current when each boot started (the lead may rebuild"
 		echo "  during a run): $bench_ours_src."
 		echo "  ours builds used:$(awk -F'\t' '$2 == "ours" {
