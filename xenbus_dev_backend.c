@@ -22,11 +22,15 @@
 #include <linux/module.h>
 
 #include <asm/xen/hypercall.h>
-#include <asm/xen/page.h>
 
+/*
+ * <xen/page.h>, not <asm/xen/page.h>: arm64's has no include guard, and
+ * <xen/grant_table.h> includes it again through <xen/page.h>.
+ */
 #include <xen/grant_table.h>
 #include <xen/interface/event_channel.h>
 #include <xen/interface/grant_table.h>
+#include <xen/page.h>
 #include <xen/xen.h>
 #include <xen/xenbus.h>
 #include <xen/xenbus_dev.h>
