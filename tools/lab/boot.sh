@@ -16,6 +16,10 @@
 #   LAB_VERBOSE=1       stream the whole console instead of progress lines
 #   LAB_GUEST_EXTRA=... more guest kernel parameters
 #   LAB_DOM0_EXTRA=...  more dom0 kernel parameters
+#   LAB_XEN_EXTRA=...   more Xen parameters
+#   LAB_GUEST_KERNEL=.. a second bzImage (modules from its build's modinst/)
+#                       for guests created with "altkernel"
+#   LAB_QEMU_EXTRA=...  more QEMU arguments (e.g. -device amd-iommu)
 #
 # Logs: $LAB_CACHE/logs/<time>-<variant>-<scenarios>/
 #   console.log         everything QEMU's serial port printed
@@ -75,11 +79,42 @@ console=$logdir/console.log
 
 # The run's own files go in a second cpio archive appended to dom0's image
 # (the kernel unpacks concatenated archives in order): the kernel, which
-# dom0 hands to every guest, the lab's modules built for that very kernel
-# (tools/lab/modules/, rebuilt only when stale), and the scenario list.
+# dom0 hands to every guest, its modules with their modules.dep (build.sh's
+# modinst; under usr/lib, as /lib is a link to it), the lab's modules built
+# for that very kernel (tools/lab/modules/, rebuilt only when stale), and
+# the scenario list.
 ov=$logdir/overlay
 mkdir -p "$ov/lab/kernel"
 cp "$kernel" "$ov/lab/kernel/bzImage"
+kout=${kernel%/arch/x86/boot/bzImage}
+if [ -d "$kout/modinst/lib/modules" ]; then
+	mkdir -p "$ov/usr/lib"
+	cp -a "$kout/modinst/lib/modules" "$ov/usr/lib/"
+	# The same for a guest that needs them (a driver domain): an archive
+	# dom0 appends to the guest image (guest_create's "modules").
+	(cd "$ov" && find usr | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) |
+		gzip -1n > "$logdir/guest-modules.cpio.gz"
+	mv "$logdir/guest-modules.cpio.gz" "$ov/lab/guest-modules.cpio.gz"
+else
+	say "warning: no modules next to $kernel (build.sh installs them in modinst/)"
+fi
+# A second kernel for the guests that ask for it (guest_create's
+# "altkernel"), with its own modules as an archive for their images.
+if [ -n "${LAB_GUEST_KERNEL:-}" ]; then
+	[ -f "$LAB_GUEST_KERNEL" ] || lab_die "no guest kernel $LAB_GUEST_KERNEL"
+	cp "$LAB_GUEST_KERNEL" "$ov/lab/kernel/guest-bzImage"
+	gout=${LAB_GUEST_KERNEL%/arch/x86/boot/bzImage}
+	if [ -d "$gout/modinst/lib/modules" ]; then
+		gm=$logdir/alt-modules
+		mkdir -p "$gm/usr/lib"
+		cp -a "$gout/modinst/lib/modules" "$gm/usr/lib/"
+		(cd "$gm" && find usr | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) |
+			gzip -1n > "$ov/lab/guest-alt-modules.cpio.gz"
+		rm -rf "$gm"
+	else
+		say "warning: no modules next to $LAB_GUEST_KERNEL"
+	fi
+fi
 "$LAB_DIR/modules/build.sh" "$kernel" "$ov/lab/modules"
 {
 	echo "LAB_VARIANT=$variant"
@@ -135,10 +170,12 @@ trap 'exit 130' INT TERM
 
 # bootscrub=0: Xen would otherwise scrub all free memory in the background,
 # which under TCG competes with dom0 for the emulated CPUs.
+# shellcheck disable=SC2086 # LAB_QEMU_EXTRA: more arguments, split
 timeout -k 10 "$timeout_s" qemu-system-x86_64 \
-	-machine q35 -cpu qemu64 -m 3072 -smp 2 -nographic -no-reboot \
+	-machine q35 -cpu qemu64,+svm,+npt -m 3072 -smp 2 -nographic -no-reboot \
+	${LAB_QEMU_EXTRA:-} \
 	-kernel "$xen" \
-	-append "console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M dom0_max_vcpus=2 bootscrub=0" \
+	-append "console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M dom0_max_vcpus=2 bootscrub=0 ${LAB_XEN_EXTRA:-}" \
 	-initrd "$kernel console=hvc0 earlyprintk=xen ${LAB_DOM0_EXTRA:-},$logdir/dom0-initrd.gz" \
 	< /dev/null > "$console" 2>&1 &
 qpid=$!

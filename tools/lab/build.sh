@@ -112,7 +112,7 @@ if [ ! -f "$out/.config" ] || [ "$(cat "$out/.frag-stamp" 2>/dev/null)" != "$sta
 	mk olddefconfig >/dev/null
 	# Every option we asked for must have survived olddefconfig.
 	for f in $frags; do
-		grep -E '^CONFIG_[A-Z0-9_]+=y' "$f" | while read -r l; do
+		grep -E '^CONFIG_[A-Z0-9_]+=[ym]' "$f" | while read -r l; do
 			grep -qx "$l" "$out/.config" || say "warning: $l did not stick"
 		done
 	done
@@ -132,8 +132,12 @@ start=$(date +%s)
 beat=$!
 trap 'kill $beat 2>/dev/null || true' EXIT
 # modules_prepare: the lab's own modules (tools/lab/modules) build against
-# this tree.
-if ! mk bzImage modules_prepare > "$out/build.log" 2>&1; then
+# this tree.  The kernel's modules go, stripped and with their modules.dep,
+# to $out/modinst, which boot.sh puts in dom0's /lib/modules.
+if ! { mk bzImage modules modules_prepare &&
+       rm -rf "$out/modinst" &&
+       mk INSTALL_MOD_PATH="$out/modinst" INSTALL_MOD_STRIP=1 modules_install; } \
+	> "$out/build.log" 2>&1; then
 	kill $beat 2>/dev/null || true
 	grep -E 'error|Error' "$out/build.log" | head -40 >&2
 	say "FAILED (see $out/build.log)"

@@ -1,7 +1,7 @@
 #!/bin/bash
-# Show what our xenbus finds: boot Xen, dom0 and one PV guest with a disk
-# and a network interface, and print the guest's /sys/bus/xen/devices and
-# the devices' store entries at both ends.
+# Show what our xenbus finds: boot Xen, dom0, a PV guest with a disk and a
+# network interface and a PVH guest with a disk, and print each guest's
+# /sys/bus/xen/devices and the devices' store entries at both ends.
 #
 #   demo.sh            build and boot ours (the grafted xenbus)
 #   demo.sh --stock    the same with Linux's own xenbus, for comparison

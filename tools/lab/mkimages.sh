@@ -29,6 +29,7 @@ APPLETS="sh ash cat cp mv rm ln ls mkdir rmdir mount umount mknod echo printf
 sleep usleep seq grep egrep sed awk cut tr head tail wc sort uniq tee dd sync
 poweroff reboot halt init ip ifconfig ping losetup stat timeout kill ps dmesg
 date basename dirname readlink realpath find xargs test [ [[ true false env
+modprobe insmod rmmod lsmod
 hexdump od md5sum sha256sum gzip gunzip zcat cmp diff truncate chmod touch
 mktemp expr id hostname uname free df nproc setsid pidof which tac yes"
 

@@ -62,15 +62,20 @@ for kb in "$LAB_DIR"/modules/*/Kbuild; do
 		mkdir -p "$bdir"
 		# shellcheck disable=SC2086
 		(cd "$srcdir" && cp $srcs "$bdir/")
-		# No Module.symvers in a bzImage-only tree: vmlinux's own list
+		# A tree built with its modules has Module.symvers; one
+		# built without has only vmlinux's own list, which then
 		# resolves the exports (modpost still warns; the log keeps it).
-		if mk M="$bdir" KBUILD_EXTRA_SYMBOLS="$out/vmlinux.symvers" modules \
-		      > "$bdir/build.log" 2>&1; then
+		extra=""
+		[ -f "$out/Module.symvers" ] ||
+			extra="KBUILD_EXTRA_SYMBOLS=$out/vmlinux.symvers"
+		# shellcheck disable=SC2086 # $extra: empty or one word
+		if mk M="$bdir" $extra modules > "$bdir/build.log" 2>&1; then
 			echo "$stamp" > "$bdir/.stamp"
 			say "built $name for $(basename "$out")"
 		else
 			say "warning: $name does not build, left out:"
-			grep -E 'error|ERROR' "$bdir/build.log" | head -20 | sed 's/^/lab:   /'
+			{ grep -E 'error|ERROR' "$bdir/build.log" || true; } |
+				sed -n '1,20s/^/lab:   /p'
 		fi
 	else
 		say "$name for $(basename "$out"): up to date"

@@ -14,7 +14,8 @@
 . /lab/lib.sh
 . /lab/dom0.sh
 
-g=disks16
+# The guest is named after the scenario: pvh-disks16 runs this script too.
+g=${LAB_SCENARIO:-disks16}
 letters="a b c d e f g h i j k l m n o p"
 n=16
 
@@ -50,12 +51,9 @@ done
 # and the first look at the store cannot come after the guest connected.
 t0=$(now)
 guest_create $g disks16 "$@" mem=256 paused || exit 0
-id=$GUEST_ID
 xl_s=$(secs_between "$t0" "$(now)")
-if ! timeout 60 xl unpause $g; then
-	fail unpause "xl unpause $g failed"
-	exit 0
-fi
+guest_start $g || exit 0
+id=$GUEST_ID
 
 # Both ends of every vbd; device number 202 << 8 | index << 4.
 paths=""

@@ -5,10 +5,12 @@
 . /lab/lib.sh
 . /lab/dom0.sh
 
-g=guest-basic
+# The guest is named after the scenario: pvh-basic runs this script too.
+g=${LAB_SCENARIO:-guest-basic}
 guest_create $g basic disk vif || exit 0
 id=$GUEST_ID
 
+check_guest_type $g
 check_connected "$id" vbd 51712 120
 check_connected "$id" vif 0 120
 

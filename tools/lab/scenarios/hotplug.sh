@@ -6,7 +6,8 @@
 . /lab/lib.sh
 . /lab/dom0.sh
 
-g=hotplug
+# The guest is named after the scenario: pvh-hotplug runs this script too.
+g=${LAB_SCENARIO:-hotplug}
 rounds=${LAB_HOTPLUG_ROUNDS:-20}
 guest_create $g hotplug || exit 0
 id=$GUEST_ID

@@ -6,7 +6,8 @@
 . /lab/lib.sh
 . /lab/dom0.sh
 
-g=save-restore
+# The guest is named after the scenario: pvh-save-restore runs this script too.
+g=${LAB_SCENARIO:-save-restore}
 img=/tmp/save-restore.save
 guest_create $g saverestore disk vif || exit 0
 id=$GUEST_ID

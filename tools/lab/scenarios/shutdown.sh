@@ -5,7 +5,8 @@
 . /lab/lib.sh
 . /lab/dom0.sh
 
-g=shutdown
+# The guest is named after the scenario: pvh-shutdown runs this script too.
+g=${LAB_SCENARIO:-shutdown}
 guest_create $g idle vif || exit 0
 if ! wait_log $g 'GUEST-IDLE' 120; then
 	fail guest-ready "the guest did not come up"

@@ -1,10 +1,13 @@
-# Guest half of the demo: list /sys/bus/xen/devices.
+# Guest half of the demo: how this guest booted, and its /sys/bus/xen/devices.
 . /lab/lib.sh
 sys_connected() { [ -f "$1/state" ] && state_is 4 "$(cat "$1/state")"; }
-wait_until 90 sys_connected /sys/bus/xen/devices/vbd-51712
-wait_until 90 sys_connected /sys/bus/xen/devices/vif-0
-echo "GUEST-DEMO-BEGIN"
 for d in /sys/bus/xen/devices/*; do
+	[ -e "$d" ] && wait_until 90 sys_connected "$d"
+done
+echo "GUEST-DEMO-BEGIN"
+echo "kernel: $(dmesg | grep -o 'Booting kernel on Xen.*' | head -1)"
+for d in /sys/bus/xen/devices/*; do
+	[ -e "$d" ] || continue
 	drv=none
 	[ -L "$d/driver" ] && drv=$(basename "$(readlink "$d/driver")")
 	printf '%-10s nodename=%-18s devtype=%-4s state=%-10s driver=%s\n' "${d##*/}" \
