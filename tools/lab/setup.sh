@@ -5,7 +5,8 @@ set -euo pipefail
 
 PKGS="qemu-system-x86 xen-hypervisor-4.17-amd64 xen-utils-4.17 xenstore-utils
 libxen-dev busybox-static cpio linux-source-6.12 flex bison bc libelf-dev
-libssl-dev ccache sparse xz-utils rsync kmod python3 gcc make perl"
+libssl-dev ccache sparse xz-utils rsync kmod python3 gcc make perl
+gcc-aarch64-linux-gnu"
 
 missing=""
 for p in $PKGS; do
