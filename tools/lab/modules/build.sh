@@ -25,7 +25,11 @@ dest=$2
 say() { lab_say "modules: $*"; }
 
 out=${kernel%/arch/x86/boot/bzImage}
-if [ "$out" = "$kernel" ] || [ ! -f "$out/.config" ] || [ ! -f "$out/vmlinux.symvers" ]; then
+# The kernel's exports: Module.symvers in a tree built with its modules
+# (build.sh's), only vmlinux.symvers in one built without.
+symvers=$out/Module.symvers
+[ -f "$symvers" ] || symvers=$out/vmlinux.symvers
+if [ "$out" = "$kernel" ] || [ ! -f "$out/.config" ] || [ ! -f "$symvers" ]; then
 	say "warning: $kernel is not in a built kernel tree; no lab modules"
 	exit 0
 fi
@@ -56,7 +60,7 @@ for kb in "$LAB_DIR"/modules/*/Kbuild; do
 	srcs=$(cd "$srcdir" && find . -maxdepth 1 -type f \( -name Kbuild -o \
 		-name Makefile -o -name '*.[ch]' \) ! -name '*.mod.c' | LC_ALL=C sort)
 	# shellcheck disable=SC2086
-	stamp=$(cd "$srcdir" && lab_hash $srcs "$kernel" "$out/.config" "$out/vmlinux.symvers")
+	stamp=$(cd "$srcdir" && lab_hash $srcs "$kernel" "$out/.config" "$symvers")
 	if [ "$(cat "$bdir/.stamp" 2>/dev/null)" != "$stamp" ]; then
 		rm -rf "$bdir"
 		mkdir -p "$bdir"
@@ -66,8 +70,8 @@ for kb in "$LAB_DIR"/modules/*/Kbuild; do
 		# built without has only vmlinux's own list, which then
 		# resolves the exports (modpost still warns; the log keeps it).
 		extra=""
-		[ -f "$out/Module.symvers" ] ||
-			extra="KBUILD_EXTRA_SYMBOLS=$out/vmlinux.symvers"
+		[ "$symvers" = "$out/Module.symvers" ] ||
+			extra="KBUILD_EXTRA_SYMBOLS=$symvers"
 		# shellcheck disable=SC2086 # $extra: empty or one word
 		if mk M="$bdir" $extra modules > "$bdir/build.log" 2>&1; then
 			echo "$stamp" > "$bdir/.stamp"
