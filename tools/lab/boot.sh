@@ -20,6 +20,8 @@
 #   LAB_GUEST_KERNEL=.. a second bzImage (modules from its build's modinst/)
 #                       for guests created with "altkernel"
 #   LAB_QEMU_EXTRA=...  more QEMU arguments (e.g. -device amd-iommu)
+#   LAB_QEMU_CPU=...    QEMU's -cpu (default qemu64,+svm,+npt: SVM with
+#                       nested paging for PVH guests)
 #
 # Logs: $LAB_CACHE/logs/<time>-<variant>-<scenarios>/
 #   console.log         everything QEMU's serial port printed
@@ -172,7 +174,7 @@ trap 'exit 130' INT TERM
 # which under TCG competes with dom0 for the emulated CPUs.
 # shellcheck disable=SC2086 # LAB_QEMU_EXTRA: more arguments, split
 timeout -k 10 "$timeout_s" qemu-system-x86_64 \
-	-machine q35 -cpu qemu64,+svm,+npt -m 3072 -smp 2 -nographic -no-reboot \
+	-machine q35 -cpu "${LAB_QEMU_CPU:-qemu64,+svm,+npt}" -m 3072 -smp 2 -nographic -no-reboot \
 	${LAB_QEMU_EXTRA:-} \
 	-kernel "$xen" \
 	-append "console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M dom0_max_vcpus=2 bootscrub=0 ${LAB_XEN_EXTRA:-}" \
