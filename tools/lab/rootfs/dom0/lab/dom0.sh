@@ -60,10 +60,20 @@ guest_log() { echo "$LAB_CONSOLE_DIR/guest-$1.log"; }
 guest_text() { tr -d '\r' < "$(guest_log "$1")" 2>/dev/null; }
 
 # wait_log NAME PATTERN SECS: wait for an (extended) regex in a guest's log.
+# A guest that is gone will print nothing more: stop waiting then (checked
+# every 10 s, as xl is slow under TCG).
 wait_log() {
-	wait_until "$3" _log_has "$1" "$2"
+	_wl_n=0
+	wait_until "$3" _log_or_gone "$1" "$2"
+	_log_has "$1" "$2"
 }
 _log_has() { guest_text "$1" | grep -Eq "$2"; }
+_log_or_gone() {
+	_log_has "$1" "$2" && return 0
+	_wl_n=$((_wl_n + 1))
+	[ $((_wl_n % 20)) = 0 ] || return 1
+	! timeout 30 xl domid "$1" > /dev/null 2>&1
+}
 
 # wait_log_count NAME PATTERN N SECS: wait until PATTERN matched N lines.
 wait_log_count() {
