@@ -612,6 +612,25 @@ answer:
 }
 
 /*
+ * Check a request from user space (xs_user_msg_check()) with this
+ * domain's privilege, and say why one is refused: a client sending such
+ * bodies is buggy or probing xenstored, and the log is how an
+ * administrator learns which.  Returns 0 or a positive errno.
+ */
+static int xsdev_msg_check(const struct xsd_sockmsg *hdr, const char *body)
+{
+	int err;
+
+	err = xs_user_msg_check(hdr, body,
+				xen_initial_domain() ? XS_USER_PRIVILEGED : 0);
+	if (err)
+		pr_warn_ratelimited("%s[%d]: refusing request type %u (%u bytes): %s\n",
+				    current->comm, task_tgid_nr(current),
+				    hdr->type, hdr->len, xs_errstr(err));
+	return err;
+}
+
+/*
  * Enter the store for a request of user space: xs_dev_enter(), which KUnit
  * redirects so that its cases choose the generation and never touch the
  * live store.
@@ -671,7 +690,7 @@ int xenbus_dev_request_and_reply(struct xsd_sockmsg *msg, void *par)
 	if (!spare)
 		return -ENOMEM;
 	/* The transaction rules read the body: check it first. */
-	err = xs_user_msg_check(msg, (const char *)(msg + 1));
+	err = xsdev_msg_check(msg, (const char *)(msg + 1));
 	if (!err && xsdev_send_entered(par, msg, spare))
 		err = EINTR;
 	if (err)
@@ -849,7 +868,7 @@ static int xsdev_dispatch(struct xsdev_file *f)
 	if (!spare)
 		return -ENOMEM;
 
-	err = xs_user_msg_check(hdr, body);
+	err = xsdev_msg_check(hdr, body);
 	if (!err) {
 		switch (hdr->type) {
 		case XS_WATCH:

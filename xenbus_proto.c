@@ -475,44 +475,122 @@ int xs_parse_token(const char *token, u32 *id)
 	return 0;
 }
 
+/* Exactly one NUL-terminated string filling @len bytes: nothing after it. */
+static bool xs_is_one_string(const char *body, u32 len)
+{
+	return len && memchr(body, '\0', len) == body + len - 1;
+}
+
+/*
+ * WATCH and UNWATCH: path NUL token NUL, NUL-terminated and non-empty as
+ * the caller checked.  A WATCH may add the depth that libxenstore's
+ * xs_watch_depth() sends, decimal digits: the kernel's watch ignores it
+ * (more events, which xs_watch_depth()'s users are told to expect).
+ */
+static bool xs_is_watch_body(u32 type, const char *body, u32 len)
+{
+	unsigned int n = xs_count_strings(body, len);
+	const char *depth;
+
+	if (n == 2)
+		return true;
+	if (n != 3 || type != XS_WATCH)
+		return false;
+	depth = body + strlen(body) + 1;
+	depth += strlen(depth) + 1;
+	if (*depth == '\0')
+		return false;
+	for (; *depth; depth++)
+		if (*depth < '0' || *depth > '9')
+			return false;
+	return true;
+}
+
+/*
+ * The special paths whose permissions SET_PERMS may change.  Xenstored
+ * 4.17 treats any other "@" path as an error but then forgets to answer.
+ * @path is NUL-terminated.
+ */
+static bool xs_is_special_path(const char *path)
+{
+	static const char * const special[] = {
+		"@releaseDomain", "@introduceDomain",
+	};
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(special); i++)
+		if (!strcmp(path, special[i]))
+			return true;
+	return false;
+}
+
 /**
  * xs_user_msg_check() - check a message written to /dev/xen/xenbus
  * @hdr: the header as written by user space
  * @body: the hdr->len bytes that followed it
+ * @flags: XS_USER_PRIVILEGED when this domain is the privileged one
  *
- * Only what the kernel itself acts on is checked: the size, the
- * WATCH/UNWATCH bodies the kernel parses (path and token, further strings
- * tolerated) and the TRANSACTION_END body it interprets.  The type is
- * not: like Linux, the device forwards any type, so the tools keep
- * working with commands of a newer xenstored than this kernel knows;
- * what a type means, and whether it is valid at all, is xenstored's to
- * judge, as are the other bodies.  @body is not read when the size is
+ * Two kinds of body are checked.  Those the kernel acts on itself: the
+ * WATCH/UNWATCH path and token and the TRANSACTION_END argument.  And
+ * those that make xenstored 4.17 (and earlier) abort: a handler that fails
+ * without setting errno returns 0, no reply is sent, and the daemon dies
+ * on "assert(conn->in == NULL)", taking the host's toolstack with it.
+ * That happens for a single-path request (DIRECTORY, READ, GET_PERMS,
+ * MKDIR, RM) whose body is not exactly one NUL-terminated string, and for
+ * SET_PERMS on an "@" path it refuses.  Each such body is answered here
+ * with the error that xenstored 4.18 and later give.  Everything else,
+ * WRITE's value included, is opaque, and any type passes: like Linux, the
+ * device forwards types this kernel does not know, so the tools keep
+ * working with a newer xenstored.  @body is not read when the size is
  * refused.
  *
- * Return: 0, E2BIG for a body over XS_USER_BODY_MAX, or EINVAL for a
- * malformed WATCH, UNWATCH or TRANSACTION_END body.
+ * Return: 0, E2BIG for a body over XS_USER_BODY_MAX, EINVAL for a
+ * malformed body, EACCES for SET_PERMS on an "@" path from an
+ * unprivileged domain, or ENOENT for one on an "@" path that is not
+ * special from the privileged domain.
  */
-int xs_user_msg_check(const struct xsd_sockmsg *hdr, const char *body)
+int xs_user_msg_check(const struct xsd_sockmsg *hdr, const char *body,
+		      unsigned int flags)
 {
 	u32 len = hdr->len;
-	bool ok;
+	int err = 0;
 
 	if (len > XS_USER_BODY_MAX)
 		return E2BIG;
 
 	switch (hdr->type) {
+	case XS_DIRECTORY:
+	case XS_READ:
+	case XS_GET_PERMS:
+	case XS_MKDIR:
+	case XS_RM:
+		if (!xs_is_one_string(body, len))
+			err = EINVAL;
+		break;
 	case XS_WATCH:
 	case XS_UNWATCH:
-		ok = len && body[0] != '\0' && body[len - 1] == '\0' &&
-		     xs_count_strings(body, len) >= 2;
+		if (!len || body[0] == '\0' || body[len - 1] != '\0' ||
+		    !xs_is_watch_body(hdr->type, body, len))
+			err = EINVAL;
 		break;
 	case XS_TRANSACTION_END:
-		ok = len == 2 && (body[0] == 'T' || body[0] == 'F') &&
-		     body[1] == '\0';
+		if (len != 2 || (body[0] != 'T' && body[0] != 'F') ||
+		    body[1] != '\0')
+			err = EINVAL;
+		break;
+	case XS_SET_PERMS:
+		/* Path and at least one permission, as xenstored requires. */
+		if (xs_count_strings(body, len) < 2)
+			err = EINVAL;
+		else if (body[0] != '@')
+			err = 0;
+		else if (!(flags & XS_USER_PRIVILEGED))
+			err = EACCES;
+		else if (!xs_is_special_path(body))
+			err = ENOENT;
 		break;
 	default:
-		ok = true;
 		break;
 	}
-	return ok ? 0 : EINVAL;
+	return err;
 }

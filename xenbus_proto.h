@@ -138,13 +138,18 @@ int xs_parse_token(const char *token, u32 *id);
 
 /*
  * xs_user_msg_check() - check a complete message written to /dev/xen/xenbus.
- * @hdr: header as written by user space; @body: hdr->len bytes.
+ * @hdr: header as written by user space; @body: hdr->len bytes;
+ * @flags: XS_USER_PRIVILEGED in the privileged (initial) domain.
  * Returns 0 or a positive errno for the error reply user space should get:
  * E2BIG for a body over the device's limit, EINVAL for a malformed WATCH,
- * UNWATCH or TRANSACTION_END body.  Any type is accepted and forwarded,
- * as on Linux.
+ * UNWATCH or TRANSACTION_END body or a body that would make xenstored
+ * 4.17 abort (single-path requests), EACCES for SET_PERMS on an "@" path
+ * from an unprivileged domain and ENOENT for one on an unknown "@" path.
+ * Any type is accepted and forwarded, as on Linux.
  */
 #define XS_USER_BODY_MAX	(XB_PAYLOAD_MAX - sizeof(struct xsd_sockmsg))
-int xs_user_msg_check(const struct xsd_sockmsg *hdr, const char *body);
+#define XS_USER_PRIVILEGED	0x1
+int xs_user_msg_check(const struct xsd_sockmsg *hdr, const char *body,
+		      unsigned int flags);
 
 #endif /* _XENBUS_PROTO_H */

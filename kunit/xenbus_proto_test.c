@@ -514,11 +514,17 @@ static void xs_test_token_rejects_non_canonical(struct kunit *test)
 /* Messages from user space                                            */
 /* ------------------------------------------------------------------ */
 
-static int user_check(struct kunit *test, u32 type, const char *s, u32 len)
+static int user_check_as(struct kunit *test, unsigned int flags, u32 type,
+			 const char *s, u32 len)
 {
 	struct xsd_sockmsg hdr = { .type = type, .len = len };
 
-	return xs_user_msg_check(&hdr, body(test, s, len));
+	return xs_user_msg_check(&hdr, body(test, s, len), flags);
+}
+
+static int user_check(struct kunit *test, u32 type, const char *s, u32 len)
+{
+	return user_check_as(test, 0, type, s, len);
 }
 
 static void xs_test_user_msg_limits_body_size(struct kunit *test)
@@ -529,10 +535,10 @@ static void xs_test_user_msg_limits_body_size(struct kunit *test)
 	big = kunit_kzalloc(test, XS_USER_BODY_MAX, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, big);
 	hdr.len = XS_USER_BODY_MAX;
-	KUNIT_EXPECT_EQ(test, xs_user_msg_check(&hdr, big), 0);
+	KUNIT_EXPECT_EQ(test, xs_user_msg_check(&hdr, big, 0), 0);
 	/* Refused on size alone: the body is not read. */
 	hdr.len = XS_USER_BODY_MAX + 1;
-	KUNIT_EXPECT_EQ(test, xs_user_msg_check(&hdr, NULL), E2BIG);
+	KUNIT_EXPECT_EQ(test, xs_user_msg_check(&hdr, NULL, 0), E2BIG);
 }
 
 static void xs_test_user_msg_watch_bodies(struct kunit *test)
@@ -543,6 +549,50 @@ static void xs_test_user_msg_watch_bodies(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, user_check(test, XS_WATCH, "dev\0tok", 7), EINVAL);
 	KUNIT_EXPECT_EQ(test, user_check(test, XS_WATCH, "\0tok", 5), EINVAL);
 	KUNIT_EXPECT_EQ(test, user_check(test, XS_UNWATCH, "", 0), EINVAL);
+	KUNIT_EXPECT_EQ(test, user_check(test, XS_WATCH, "dev\0tok\0001", 10), 0);
+	KUNIT_EXPECT_EQ(test, user_check(test, XS_WATCH, "dev\0tok\0z", 10), EINVAL);
+	KUNIT_EXPECT_EQ(test, user_check(test, XS_UNWATCH, "dev\0tok\0001", 10), EINVAL);
+}
+
+/*
+ * Bodies that make xenstored 4.17 abort instead of answering: the kernel
+ * answers them itself, with the error a current xenstored gives.
+ */
+static void xs_test_user_msg_single_path_bodies(struct kunit *test)
+{
+	static const u32 types[] = {
+		XS_DIRECTORY, XS_READ, XS_GET_PERMS, XS_MKDIR, XS_RM,
+	};
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(types); i++) {
+		u32 t = types[i];
+
+		KUNIT_EXPECT_EQ_MSG(test, user_check(test, t, "data", 5), 0, "type %u", t);
+		KUNIT_EXPECT_EQ_MSG(test, user_check(test, t, "", 1), 0, "type %u", t);
+		KUNIT_EXPECT_EQ_MSG(test, user_check(test, t, "data", 4), EINVAL, "type %u", t);
+		KUNIT_EXPECT_EQ_MSG(test, user_check(test, t, "", 0), EINVAL, "type %u", t);
+		KUNIT_EXPECT_EQ_MSG(test, user_check(test, t, "data\0", 6), EINVAL, "type %u", t);
+		KUNIT_EXPECT_EQ_MSG(test, user_check(test, t, "a\0b", 4), EINVAL, "type %u", t);
+	}
+	/* WRITE's value is opaque: any bytes after the path's NUL. */
+	KUNIT_EXPECT_EQ(test, user_check(test, XS_WRITE, "data\0\0x\0", 9), 0);
+	KUNIT_EXPECT_EQ(test, user_check(test, XS_WRITE, "data", 5), 0);
+}
+
+static void xs_test_user_msg_set_perms_special(struct kunit *test)
+{
+	static const char rel[] = "@releaseDomain\0n0";
+	static const char odd[] = "@other\0n0";
+
+	KUNIT_EXPECT_EQ(test, user_check(test, XS_SET_PERMS, "data\0n0", 8), 0);
+	KUNIT_EXPECT_EQ(test, user_check(test, XS_SET_PERMS, rel, sizeof(rel)), EACCES);
+	KUNIT_EXPECT_EQ(test, user_check(test, XS_SET_PERMS, odd, sizeof(odd)), EACCES);
+	KUNIT_EXPECT_EQ(test, user_check_as(test, XS_USER_PRIVILEGED, XS_SET_PERMS,
+					    rel, sizeof(rel)), 0);
+	KUNIT_EXPECT_EQ(test, user_check_as(test, XS_USER_PRIVILEGED, XS_SET_PERMS,
+					    odd, sizeof(odd)), ENOENT);
+	KUNIT_EXPECT_EQ(test, user_check(test, XS_SET_PERMS, "data", 5), EINVAL);
 }
 
 static void xs_test_user_msg_transaction_end_body(struct kunit *test)
@@ -563,7 +613,7 @@ static void xs_test_user_msg_forwards_unknown_types(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, user_check(test, 0x1234, "abc", 3), 0);
 	KUNIT_EXPECT_EQ(test, user_check(test, 0xffffffff, "", 0), 0);
 	/* The size limit holds whatever the type. */
-	KUNIT_EXPECT_EQ(test, xs_user_msg_check(&hdr, NULL), E2BIG);
+	KUNIT_EXPECT_EQ(test, xs_user_msg_check(&hdr, NULL, 0), E2BIG);
 }
 
 /* Not even reply-only or invalid types are refused: xenstored judges. */
@@ -613,6 +663,8 @@ static struct kunit_case xenbus_proto_cases[] = {
 	KUNIT_CASE(xs_test_token_rejects_non_canonical),
 	KUNIT_CASE(xs_test_user_msg_limits_body_size),
 	KUNIT_CASE(xs_test_user_msg_watch_bodies),
+	KUNIT_CASE(xs_test_user_msg_single_path_bodies),
+	KUNIT_CASE(xs_test_user_msg_set_perms_special),
 	KUNIT_CASE(xs_test_user_msg_transaction_end_body),
 	KUNIT_CASE(xs_test_user_msg_forwards_unknown_types),
 	KUNIT_CASE(xs_test_user_msg_type_check),

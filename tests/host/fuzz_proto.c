@@ -24,6 +24,7 @@
  *     copied bytes and the one index do;
  *   - the parsers' results agree with simple independent recomputation.
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -134,12 +135,27 @@ static bool inside(const char *p, const char *body, unsigned int len)
 	       memchr(p, '\0', body + len - p) != NULL;
 }
 
+/* Is the third string of @body (which has three) a non-empty number? */
+static bool digits_after_token(const char *body)
+{
+	const char *p = body + strlen(body) + 1;
+
+	p += strlen(p) + 1;
+	if (!*p)
+		return false;
+	for (; *p; p++)
+		if (!isdigit((unsigned char)*p))
+			return false;
+	return true;
+}
+
 static void fuzz_body(const struct xsd_sockmsg *hdr, const char *body,
 		      unsigned int len)
 {
 	unsigned int nstr = xs_count_strings(body, len), i, n;
 	const char *out[8], *path, *token;
 	struct xsd_sockmsg uh;
+	unsigned int flags;
 	int ret, err;
 
 	n = 0;
@@ -180,17 +196,52 @@ static void fuzz_body(const struct xsd_sockmsg *hdr, const char *body,
 	uh = *hdr;
 	if (uh.len <= XS_USER_BODY_MAX)
 		uh.len = len;
-	ret = xs_user_msg_check(&uh, uh.len > XS_USER_BODY_MAX ? NULL : body);
-	FUZZ_CHECK(ret == 0 || ret == EINVAL || ret == E2BIG);
+	flags = hdr->req_id & 1 ? XS_USER_PRIVILEGED : 0;
+	ret = xs_user_msg_check(&uh, uh.len > XS_USER_BODY_MAX ? NULL : body,
+				flags);
+	FUZZ_CHECK(ret == 0 || ret == EINVAL || ret == E2BIG || ret == EACCES ||
+		   ret == ENOENT);
 	FUZZ_CHECK((ret == E2BIG) == (uh.len > XS_USER_BODY_MAX));
-	if (ret == 0 && (uh.type == XS_WATCH || uh.type == XS_UNWATCH))
-		FUZZ_CHECK(nstr >= 2 && body[0] && !body[len - 1]);
-	if (ret == 0 && uh.type == XS_TRANSACTION_END)
-		FUZZ_CHECK(len == 2 && (!strcmp(body, "T") || !strcmp(body, "F")));
-	/* Any other type is forwarded: only the size can refuse it. */
-	if (uh.type != XS_WATCH && uh.type != XS_UNWATCH &&
-	    uh.type != XS_TRANSACTION_END)
-		FUZZ_CHECK(ret == (uh.len > XS_USER_BODY_MAX ? E2BIG : 0));
+	if (ret == E2BIG)
+		return;
+	switch (uh.type) {
+	case XS_WATCH:
+	case XS_UNWATCH:
+		FUZZ_CHECK((ret == 0) ==
+			   (len && body[0] && !body[len - 1] &&
+			    (nstr == 2 ||
+			     (nstr == 3 && uh.type == XS_WATCH &&
+			      digits_after_token(body)))));
+		break;
+	case XS_TRANSACTION_END:
+		FUZZ_CHECK((ret == 0) ==
+			   (len == 2 && (!strcmp(body, "T") || !strcmp(body, "F"))));
+		break;
+	case XS_DIRECTORY:
+	case XS_READ:
+	case XS_GET_PERMS:
+	case XS_MKDIR:
+	case XS_RM:
+		/* Exactly one string, ending the body: what 4.17 survives. */
+		FUZZ_CHECK((ret == 0) == (nstr == 1 && !body[len - 1]));
+		break;
+	case XS_SET_PERMS:
+		if (nstr < 2)
+			FUZZ_CHECK(ret == EINVAL);
+		else if (body[0] != '@')
+			FUZZ_CHECK(ret == 0);
+		else if (!flags)
+			FUZZ_CHECK(ret == EACCES);
+		else
+			FUZZ_CHECK(ret == (!strcmp(body, "@releaseDomain") ||
+					   !strcmp(body, "@introduceDomain") ?
+					   0 : ENOENT));
+		break;
+	default:
+		/* Any other type is forwarded: only the size can refuse it. */
+		FUZZ_CHECK(ret == 0);
+		break;
+	}
 }
 
 static void fuzz_strings(const char *body, unsigned int len, u8 outsize)

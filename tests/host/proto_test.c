@@ -921,14 +921,19 @@ static void token_parse_accepts_limits(void)
 /* Messages from user space                                            */
 /* ------------------------------------------------------------------ */
 
-static int user(u32 type, const char *body, u32 len)
+static int user_as(unsigned int flags, u32 type, const char *body, u32 len)
 {
 	struct xsd_sockmsg h = { .type = type, .len = len };
 	char *b = dup_exact(body, len);
-	int ret = xs_user_msg_check(&h, b);
+	int ret = xs_user_msg_check(&h, b, flags);
 
 	free(b);
 	return ret;
+}
+
+static int user(u32 type, const char *body, u32 len)
+{
+	return user_as(0, type, body, len);
 }
 
 static void user_msg_body_limit_is_e2big(void)
@@ -940,10 +945,10 @@ static void user_msg_body_limit_is_e2big(void)
 	EXPECT_EQ(user(XS_WRITE, big, XS_USER_BODY_MAX), 0);
 	/* Refused on the size alone: the body is never looked at. */
 	h.len = XS_USER_BODY_MAX + 1;
-	EXPECT_EQ(xs_user_msg_check(&h, NULL), E2BIG);
+	EXPECT_EQ(xs_user_msg_check(&h, NULL, 0), E2BIG);
 	h.len = 0xffffffffu;
 	h.type = XS_INVALID;
-	EXPECT_EQ(xs_user_msg_check(&h, NULL), E2BIG);
+	EXPECT_EQ(xs_user_msg_check(&h, NULL, 0), E2BIG);
 }
 
 static void user_msg_watch_accepts_path_and_token(void)
@@ -951,7 +956,8 @@ static void user_msg_watch_accepts_path_and_token(void)
 	EXPECT_EQ(user(XS_WATCH, "device\0tok", 11), 0);
 	EXPECT_EQ(user(XS_UNWATCH, "device\0tok", 11), 0);
 	EXPECT_EQ(user(XS_WATCH, "device\0", 8), 0);		/* empty token */
-	EXPECT_EQ(user(XS_WATCH, "device\0tok\0" "1", 13), 0);	/* depth */
+	/* libxenstore's xs_watch_depth(): the depth is ignored. */
+	EXPECT_EQ(user(XS_WATCH, "device\0tok\0" "12", 14), 0);
 }
 
 static void user_msg_watch_rejects_malformed_body(void)
@@ -962,6 +968,74 @@ static void user_msg_watch_rejects_malformed_body(void)
 	EXPECT_EQ(user(XS_WATCH, "\0tok", 5), EINVAL);
 	EXPECT_EQ(user(XS_UNWATCH, "device", 6), EINVAL);
 	EXPECT_EQ(user(XS_UNWATCH, "\0", 2), EINVAL);
+	/* Nothing after the token but xs_watch_depth()'s decimal depth. */
+	EXPECT_EQ(user(XS_WATCH, "device\0tok\0" "x", 13), EINVAL);
+	EXPECT_EQ(user(XS_WATCH, "device\0tok\0", 12), EINVAL);
+	EXPECT_EQ(user(XS_WATCH, "device\0tok\0" "1\0" "2", 15), EINVAL);
+	EXPECT_EQ(user(XS_WATCH, "device\0tok\0" "1", 12), EINVAL);
+	EXPECT_EQ(user(XS_UNWATCH, "device\0tok\0" "1", 13), EINVAL);
+	EXPECT_EQ(user(XS_UNWATCH, "device\0tok\0", 12), EINVAL);
+}
+
+/*
+ * A single-path request must hold exactly one NUL-terminated path:
+ * xenstored 4.17 does not answer any other body and then aborts.
+ */
+static void user_msg_single_path_needs_one_string(void)
+{
+	static const u32 types[] = {
+		XS_DIRECTORY, XS_READ, XS_GET_PERMS, XS_MKDIR, XS_RM,
+	};
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(types); i++) {
+		u32 t = types[i];
+
+		EXPECT_EQ(user(t, "data", 5), 0);
+		EXPECT_EQ(user(t, "/local/domain/1/data", 21), 0);
+		EXPECT_EQ(user(t, "", 1), 0);		/* xenstored: EINVAL */
+		EXPECT_EQ(user(t, "", 0), EINVAL);	/* no path at all */
+		EXPECT_EQ(user(t, "data", 4), EINVAL);	/* no NUL */
+		EXPECT_EQ(user(t, "data\0", 6), EINVAL);	/* two NULs */
+		EXPECT_EQ(user(t, "a\0b", 4), EINVAL);
+		EXPECT_EQ(user(t, "a\0b", 3), EINVAL);	/* bytes after it */
+		EXPECT_EQ(user_as(XS_USER_PRIVILEGED, t, "data", 4), EINVAL);
+	}
+}
+
+/* WRITE's value is opaque: whatever follows the path's NUL passes. */
+static void user_msg_write_value_is_opaque(void)
+{
+	EXPECT_EQ(user(XS_WRITE, "data\0\0x\0", 9), 0);
+	EXPECT_EQ(user(XS_WRITE, "data\0\xff\x01", 8), 0);
+	EXPECT_EQ(user(XS_WRITE, "data", 5), 0);
+	EXPECT_EQ(user(XS_WRITE, "data", 4), 0);	/* xenstored's to judge */
+}
+
+/*
+ * SET_PERMS on "@" paths: refused for an unprivileged domain (xenstored
+ * 4.17 would not answer a refusal); in the privileged domain only the
+ * two special paths pass, anything else is what 4.17 would not answer.
+ */
+static void user_msg_set_perms_on_special_paths(void)
+{
+	static const char rel[] = "@releaseDomain\0n0";
+	static const char intro[] = "@introduceDomain\0n0\0r5";
+	static const char odd[] = "@foo\0n0";
+	static const char prefix[] = "@releaseDomainX\0n0";
+
+	EXPECT_EQ(user(XS_SET_PERMS, "data\0n0", 8), 0);
+	EXPECT_EQ(user(XS_SET_PERMS, rel, sizeof(rel)), EACCES);
+	EXPECT_EQ(user(XS_SET_PERMS, intro, sizeof(intro)), EACCES);
+	EXPECT_EQ(user(XS_SET_PERMS, odd, sizeof(odd)), EACCES);
+	EXPECT_EQ(user_as(XS_USER_PRIVILEGED, XS_SET_PERMS, rel, sizeof(rel)), 0);
+	EXPECT_EQ(user_as(XS_USER_PRIVILEGED, XS_SET_PERMS, intro, sizeof(intro)), 0);
+	EXPECT_EQ(user_as(XS_USER_PRIVILEGED, XS_SET_PERMS, odd, sizeof(odd)), ENOENT);
+	EXPECT_EQ(user_as(XS_USER_PRIVILEGED, XS_SET_PERMS, prefix, sizeof(prefix)),
+		  ENOENT);
+	/* A path and no permission, or no NUL: xenstored's own EINVAL. */
+	EXPECT_EQ(user(XS_SET_PERMS, "data", 5), EINVAL);
+	EXPECT_EQ(user(XS_SET_PERMS, "@releaseDomain", 14), EINVAL);
 }
 
 static void user_msg_transaction_end_needs_t_or_f(void)
@@ -976,15 +1050,23 @@ static void user_msg_transaction_end_needs_t_or_f(void)
 	EXPECT_EQ(user(XS_TRANSACTION_END, "", 0), EINVAL);
 }
 
+static bool single_path_type(u32 t)
+{
+	return t == XS_DIRECTORY || t == XS_READ || t == XS_GET_PERMS ||
+	       t == XS_MKDIR || t == XS_RM;
+}
+
 static void user_msg_accepts_request_types(void)
 {
 	u32 t;
 
 	for (t = 0; t <= XB_TYPE_MAX; t++) {
-		if (t == XS_WATCH || t == XS_UNWATCH || t == XS_TRANSACTION_END)
+		if (t == XS_WATCH || t == XS_UNWATCH ||
+		    t == XS_TRANSACTION_END || t == XS_SET_PERMS)
 			continue;
 		EXPECT_EQ(user(t, "x", 2), 0);
-		EXPECT_EQ(user(t, "", 0), 0);
+		/* An empty body only for types that take no path. */
+		EXPECT_EQ(user(t, "", 0), single_path_type(t) ? EINVAL : 0);
 	}
 }
 
@@ -1000,7 +1082,7 @@ static void user_msg_forwards_unknown_types(void)
 	EXPECT_EQ(user(0xffffffffu, "a\0b", 4), 0);
 	/* The size limit still holds whatever the type. */
 	h.len = XS_USER_BODY_MAX + 1;
-	EXPECT_EQ(xs_user_msg_check(&h, NULL), E2BIG);
+	EXPECT_EQ(xs_user_msg_check(&h, NULL, 0), E2BIG);
 }
 
 /* Reply-only and invalid types too: what they mean is xenstored's call. */
@@ -1069,6 +1151,9 @@ int main(void)
 	RUN(user_msg_body_limit_is_e2big);
 	RUN(user_msg_watch_accepts_path_and_token);
 	RUN(user_msg_watch_rejects_malformed_body);
+	RUN(user_msg_single_path_needs_one_string);
+	RUN(user_msg_write_value_is_opaque);
+	RUN(user_msg_set_perms_on_special_paths);
 	RUN(user_msg_transaction_end_needs_t_or_f);
 	RUN(user_msg_accepts_request_types);
 	RUN(user_msg_forwards_unknown_types);
