@@ -39,18 +39,6 @@
 #define TIMEOUT_MS	30000
 #define BATCH		64
 
-static int open_dev(void)
-{
-	int fd = open(DEV_PATH, O_RDWR | O_CLOEXEC);
-
-	if (fd < 0) {
-		fprintf(stderr, "xs-flood: cannot open %s: %s\n", DEV_PATH,
-			strerror(errno));
-		exit(1);
-	}
-	return fd;
-}
-
 /* The reply to @req_id; watch events met on the way are skipped. */
 static int recv_reply(int fd, uint32_t req_id, struct msg *m)
 {
@@ -97,7 +85,7 @@ static int do_watch(unsigned int n, const char *path, unsigned int secs)
 	for (i = 0; i < n; i++) {
 		uint32_t id;
 
-		fds[i] = open_dev();
+		fds[i] = xs_open_dev("xs-flood");
 		snprintf(token, sizeof(token), "flood%u", i);
 		id = send_msg(fds[i], XS_WATCH, 0, body, pair(body, path, token, 1));
 		if (!id) {
@@ -128,7 +116,7 @@ static int do_write(const char *path, unsigned int count)
 	unsigned int done, k, j;
 	long long t0 = now_ms();
 	struct msg m;
-	int fd = open_dev();
+	int fd = xs_open_dev("xs-flood");
 
 	/* Something printable if a reply never comes. */
 	m.h.type = 0xffff;
@@ -174,7 +162,7 @@ static int do_rate(const char *path, unsigned int secs, unsigned int pause_us)
 	unsigned int n = 0;
 	struct msg m;
 	uint32_t id;
-	int fd = open_dev();
+	int fd = xs_open_dev("xs-flood");
 
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);

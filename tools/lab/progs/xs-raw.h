@@ -11,9 +11,12 @@
 #define XS_RAW_H
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -89,6 +92,19 @@ static inline int recv_msg(int fd, struct msg *m, int timeout_ms)
 		return -1;
 	m->body[m->h.len] = '\0';
 	return 0;
+}
+
+/* The device, or exit(1) with a message naming program @who. */
+static inline int xs_open_dev(const char *who)
+{
+	int fd = open(DEV_PATH, O_RDWR | O_CLOEXEC);
+
+	if (fd < 0) {
+		fprintf(stderr, "%s: cannot open %s: %s\n", who, DEV_PATH,
+			strerror(errno));
+		exit(1);
+	}
+	return fd;
 }
 
 /* One write() of header and body; returns the request id or 0. */
