@@ -88,11 +88,14 @@ struct xb_comms_ops {
 	void (*deliver)(struct xb_msg *msg);
 	/*
 	 * The connection is unusable (corrupt indexes, oversized or
-	 * undecodable frame, error field set by xenstored).  Called once,
-	 * from the transport thread; after it the transport refuses to send
-	 * and every queued xb_out has had @sent(-EIO).
+	 * undecodable frame, error field set by xenstored).  Called once
+	 * per failure, from the transport thread; after it the transport
+	 * refuses to send and every queued xb_out has had @sent(-EIO).
+	 * With @reset the server was asked to reset the ring, and
+	 * xb_comms_wait_reset() tells how that ended; without it the
+	 * connection stays broken.
 	 */
-	void (*broken)(int err);
+	void (*broken)(int err, bool reset);
 };
 
 int xb_comms_init(const struct xb_comms_ops *ops);
@@ -101,6 +104,7 @@ void xb_comms_pause(void);	/* stop at a message boundary (suspend) */
 void xb_comms_unpause(void);
 int xb_comms_rebind(void);	/* xen_store_evtchn changed (resume, setup) */
 void xb_comms_unbind(void);	/* free the store irq, keep the thread */
+int xb_comms_wait_reset(void);	/* after ops->broken(err, true) */
 bool xb_comms_broken(void);
 
 /* ------------------------------------------------------------------ */

@@ -15,11 +15,16 @@
  * field in the page mark the connection broken, fail everything queued
  * with -EIO and tell the request layer once.  The shared indexes are never
  * written to "repair" them, nor to skip anything: rsp_cons only moves
- * over bytes we have read.  Every frame goes up whatever its type (a newer
- * xenstored answers a newer request type in kind; the request layer
- * judges types).  The only frames dropped are those already in the ring
- * when we first connect, dropped whole, so that we start reading at a
- * frame boundary; after a resume, the bytes the old connection left.
+ * over bytes we have read.  The door opens again only through the ring
+ * reset that xs_wire.h defines: when the server offers
+ * XENSTORE_SERVER_FEATURE_RECONNECTION, the thread asks it to empty both
+ * rings (->connection = XENSTORE_RECONNECT) and waits a bounded time for
+ * XENSTORE_CONNECTED; without the feature, broken is for good.  Every
+ * frame goes up whatever its type (a newer xenstored answers a newer
+ * request type in kind; the request layer judges types).  The only
+ * frames dropped are those already in the ring when we first connect,
+ * dropped whole, so that we start reading at a frame boundary; after a
+ * resume or a ring reset, the bytes the old connection left.
  */
 
 #define pr_fmt(fmt) "xenbus: " fmt
@@ -50,6 +55,21 @@
 #define XB_PAUSE_WARN		(10 * HZ)
 
 /*
+ * How long a server that offers reconnection may take to reset the ring,
+ * and the least time between two resets: a server that breaks the
+ * protocol again at once costs a reset a second, not a busy loop.
+ */
+#define XB_RECONNECT_WAIT	(10 * HZ)
+#define XB_RECONNECT_GAP	HZ
+
+/*
+ * Resets in a row after which no frame arrived: one more failure then is
+ * for good.  A server that breaks the protocol again at once (one that
+ * leaves ->error set, say) is not worth a reset a second for ever.
+ */
+#define XB_RESETS_UNPROVEN_MAX	3
+
+/*
  * How much one pass of the thread reads before it turns to the send side
  * and then yields the CPU: a peer that keeps the response ring full must
  * starve neither our requests nor the rest of the system.  Every frame
@@ -74,9 +94,9 @@
  * boundaries.
  *
  * Nothing here is shared with another thread: the transport thread owns
- * it.  xb_comms_check_ring() and xb_comms_rebind() write it only while the
- * thread is not started yet or parked (the KUnit suite drives private
- * copies of it).
+ * it.  xb_comms_rebind() writes it only while the thread is not started
+ * yet or parked, and xb_comms_check_ring() only then or from the thread
+ * after a ring reset (the KUnit suite drives private copies of it).
  */
 struct xb_rx {
 	struct xsd_sockmsg hdr;		/* header being assembled */
@@ -115,16 +135,20 @@ struct xb_comms {
 	wait_queue_head_t pause_wq;	/* xb_comms_pause() sleeps here */
 
 	/*
-	 * Protects @queue, @broken, @pause_req and @paused.  Never taken
-	 * from irq context, so plain spin_lock().  Innermost lock: nothing
-	 * is called with it held.  The flags are also read with READ_ONCE()
-	 * where a stale value only costs one more pass of the thread.
+	 * Protects @queue, @broken, @reconnecting, @pause_req and @paused.
+	 * Never taken from irq context, so plain spin_lock().  Innermost
+	 * lock: nothing is called with it held.  The flags are also read
+	 * with READ_ONCE() where a stale value only costs one more pass of
+	 * the thread.  Only the thread sets or clears @broken and
+	 * @reconnecting.
 	 */
 	spinlock_t lock;
 	struct list_head queue;		/* struct xb_out, oldest first */
-	bool broken;			/* set once, never cleared */
+	bool broken;			/* cleared only by a ring reset */
+	bool reconnecting;		/* broken, waiting for a ring reset */
 	bool pause_req;			/* xb_comms_pause() wants the thread parked */
 	bool paused;			/* the thread has parked at a boundary */
+	wait_queue_head_t reconnect_wq;	/* @reconnecting went false */
 
 	/* Owned by the thread; others touch them only while it is parked. */
 	struct xb_out *tx_cur;		/* message being written, off the queue */
@@ -132,6 +156,10 @@ struct xb_comms {
 	struct xb_rx rx;
 	bool rx_nomem;			/* a message allocation failed; retry later */
 	bool moved;			/* an index moved since the peer was told */
+	unsigned long reconnect_by;	/* give up waiting for the reset then */
+	unsigned long reconnect_after;	/* and do not finish one before this */
+	unsigned int nr_resets;		/* ring resets completed */
+	unsigned int resets_unproven;	/* of them, since a frame last arrived */
 };
 
 static void xb_notify_evtchn(struct xb_comms *c)
@@ -144,6 +172,7 @@ static struct xb_comms xb_comms = {
 	.ctl_mutex	= __MUTEX_INITIALIZER(xb_comms.ctl_mutex),
 	.wq		= __WAIT_QUEUE_HEAD_INITIALIZER(xb_comms.wq),
 	.pause_wq	= __WAIT_QUEUE_HEAD_INITIALIZER(xb_comms.pause_wq),
+	.reconnect_wq	= __WAIT_QUEUE_HEAD_INITIALIZER(xb_comms.reconnect_wq),
 	.lock		= __SPIN_LOCK_UNLOCKED(xb_comms.lock),
 	.queue		= LIST_HEAD_INIT(xb_comms.queue),
 };
@@ -418,16 +447,18 @@ static int xb_comms_queue(struct xb_comms *c, struct xb_out *out)
  * stand-in), which owns @tx_cur and @rx.  Queued messages are failed in
  * the order they would have been sent, the one half in the ring first.
  *
- * Design room: with XENSTORE_SERVER_FEATURE_RECONNECTION this is where a
- * reconnect would start instead (write XENSTORE_RECONNECT to ->connection,
- * notify, wait for XENSTORE_CONNECTED, restart both directions at a
- * boundary).  It needs the request layer to replay or fail what was in
- * flight, since the server drops it; until then a broken connection stays
- * broken.
+ * If the server offers XENSTORE_SERVER_FEATURE_RECONNECTION (a server
+ * sets it before it touches the rings and never clears it), ask it to
+ * reset the ring: the thread then only watches ->connection until
+ * xb_comms_poll_reset() sees the reset done or gives up.  Nothing queued
+ * is kept for after it: the server forgets what was in flight, so the
+ * request layer fails every request either way and re-registers its
+ * watches once the reset is done.
  */
 static void xb_comms_fail(struct xb_comms *c, const char *why)
 {
 	struct xb_out *out, *tmp, *cur;
+	bool reset;
 	LIST_HEAD(dead);
 
 	/* Only this thread sets @broken, so it may read it unlocked. */
@@ -443,13 +474,32 @@ static void xb_comms_fail(struct xb_comms *c, const char *why)
 	xb_rx_reset(&c->rx);
 	c->rx_nomem = false;
 
+	reset = READ_ONCE(c->intf->server_features) &
+		XENSTORE_SERVER_FEATURE_RECONNECTION;
+	if (reset && c->resets_unproven >= XB_RESETS_UNPROVEN_MAX) {
+		pr_err_ratelimited("xenstored failed again after %u ring resets without a message: no more resets\n",
+				   c->resets_unproven);
+		reset = false;
+	}
+
 	spin_lock(&c->lock);
 	WRITE_ONCE(c->broken, true);
+	WRITE_ONCE(c->reconnecting, reset);
 	list_splice_init(&c->queue, &dead);
 	spin_unlock(&c->lock);
 
-	pr_err_ratelimited("connection to xenstored broken: %s; failing all requests\n",
-			   why);
+	pr_err_ratelimited("connection to xenstored broken: %s; failing all requests%s\n",
+			   why, reset ? ", asking xenstored to reset the ring" :
+			   " (xenstored offers no ring reset: the store stays unusable)");
+
+	if (reset) {
+		c->reconnect_by = jiffies + XB_RECONNECT_WAIT;
+		c->reconnect_after = jiffies + XB_RECONNECT_GAP;
+		/* The server reads nothing else until it has reset the ring. */
+		virt_mb();
+		WRITE_ONCE(c->intf->connection, XENSTORE_RECONNECT);
+		c->notify(c);
+	}
 
 	if (cur)
 		cur->sent(cur, -EIO);
@@ -457,9 +507,9 @@ static void xb_comms_fail(struct xb_comms *c, const char *why)
 		list_del_init(&out->list);
 		out->sent(out, -EIO);
 	}
-	c->ops->broken(-EIO);
+	c->ops->broken(-EIO, reset);
 
-	/* A broken transport is idle for good: let a pauser go on. */
+	/* Without a reset to wait for, the thread is idle: let a pauser go on. */
 	wake_up_all(&c->pause_wq);
 }
 
@@ -485,8 +535,10 @@ static void xb_comms_do_reads(struct xb_comms *c)
 			c->moved = true;
 			bytes += ret;
 		}
-		if (msg)
+		if (msg) {
+			c->resets_unproven = 0;
 			c->ops->deliver(msg);
+		}
 		if (ret > 0 || msg)
 			continue;
 
@@ -583,9 +635,53 @@ static bool xb_comms_parked(struct xb_comms *c)
 	bool parked;
 
 	spin_lock(&c->lock);
-	parked = c->paused || c->broken;
+	/* A ring reset still uses the thread's state: not parked yet. */
+	parked = c->paused || (c->broken && !c->reconnecting);
 	spin_unlock(&c->lock);
 	return parked;
+}
+
+static void xb_comms_check_ring(struct xb_comms *c, bool resumed);
+
+/*
+ * The ring reset asked for by xb_comms_fail(): done when the server has
+ * set ->connection back to XENSTORE_CONNECTED (and at least
+ * XB_RECONNECT_GAP after the failure), given up at @reconnect_by.  The
+ * server emptied both rings, so the thread starts again from whatever
+ * indexes it left, at a frame boundary, with nothing in flight.
+ */
+static void xb_comms_poll_reset(struct xb_comms *c)
+{
+	bool done = READ_ONCE(c->intf->connection) == XENSTORE_CONNECTED;
+
+	if (done && time_before(jiffies, c->reconnect_after))
+		return;
+	if (!done && time_before(jiffies, c->reconnect_by))
+		return;
+
+	if (done) {
+		/* Read the indexes the server reset only after its flag. */
+		virt_rmb();
+		xb_rx_reset(&c->rx);
+		c->rx_nomem = false;
+		c->moved = false;
+		xb_comms_check_ring(c, true);
+		c->nr_resets++;
+		c->resets_unproven++;
+		pr_warn_ratelimited("xenstored reset the ring (reset %u): connection restored\n",
+				    c->nr_resets);
+	} else {
+		pr_err_ratelimited("xenstored did not reset the ring within %u s: the store stays unusable\n",
+				   XB_RECONNECT_WAIT / HZ);
+	}
+
+	spin_lock(&c->lock);
+	WRITE_ONCE(c->broken, !done);
+	WRITE_ONCE(c->reconnecting, false);
+	spin_unlock(&c->lock);
+	wake_up_all(&c->reconnect_wq);
+	/* A pauser waits for the reset; now the thread can park (or is). */
+	wake_up_all(&c->pause_wq);
 }
 
 /*
@@ -597,6 +693,10 @@ static void xb_comms_poll(struct xb_comms *c)
 	bool parked = false;
 	u32 err;
 
+	if (READ_ONCE(c->reconnecting)) {
+		xb_comms_poll_reset(c);
+		return;
+	}
 	if (xb_comms_parked(c))
 		return;
 
@@ -636,6 +736,10 @@ static bool xb_comms_has_work(struct xb_comms *c)
 
 	if (kthread_should_stop())
 		return true;
+	if (READ_ONCE(c->reconnecting))
+		return time_after_eq(jiffies, c->reconnect_by) ||
+		       (READ_ONCE(c->intf->connection) == XENSTORE_CONNECTED &&
+			time_after_eq(jiffies, c->reconnect_after));
 	if (READ_ONCE(c->broken))
 		return false;
 	pause = READ_ONCE(c->pause_req);
@@ -681,6 +785,11 @@ static int xb_comms_thread(void *arg)
 							 xb_comms_has_work(c),
 							 XB_NOMEM_RETRY);
 			c->rx_nomem = false;
+		} else if (READ_ONCE(c->reconnecting)) {
+			/* The server signals the reset, but may never do so. */
+			wait_event_interruptible_timeout(c->wq,
+							 xb_comms_has_work(c),
+							 XB_RECONNECT_GAP);
 		} else {
 			wait_event_interruptible(c->wq, xb_comms_has_work(c));
 		}
@@ -797,7 +906,9 @@ static void xb_comms_park(struct xb_comms *c)
 	 */
 	while (!wait_event_timeout(c->pause_wq, xb_comms_parked(c),
 				   XB_PAUSE_WARN))
-		pr_warn_ratelimited("suspend still waiting for xenstored to finish a message\n");
+		pr_warn_ratelimited("suspend still waiting for xenstored to %s\n",
+				    READ_ONCE(c->reconnecting) ? "reset the ring" :
+				    "finish a message");
 }
 
 static void xb_comms_unpark(struct xb_comms *c)
@@ -892,7 +1003,8 @@ int xb_comms_send(struct xb_out *out)
  * Returns once the thread has neither a half-read incoming nor a
  * half-written outgoing message and will not touch the ring again until
  * xb_comms_unpause(); messages sent meanwhile stay queued.  Returns at
- * once if the connection is broken.  Pauses do not nest.
+ * once if the connection is broken, unless a ring reset is under way: then
+ * once it has ended (at most XB_RECONNECT_WAIT).  Pauses do not nest.
  *
  * Context: process context, sleeps, possibly for as long as xenstored
  * takes to finish a message.  Not from the transport thread (that is,
@@ -1005,11 +1117,34 @@ void xb_comms_unbind(void)
  * xb_comms_broken() - has the connection been declared unusable?
  *
  * Context: any.
- * Return: true once the transport has failed closed; it stays true.
+ * Return: true once the transport has failed closed, until a ring reset
+ * (see xb_comms_wait_reset()) restores it.
  */
 bool xb_comms_broken(void)
 {
 	return READ_ONCE(xb_comms.broken);
+}
+
+/**
+ * xb_comms_wait_reset() - wait for the ring reset a failure started
+ *
+ * After ops->broken(err, true), the transport is waiting for the server
+ * to reset the ring, for at most XB_RECONNECT_WAIT.
+ *
+ * Context: process context; sleeps, not on the transport thread.
+ * Return: 0 when the connection works again, -EIO when it stays broken.
+ */
+int xb_comms_wait_reset(void)
+{
+	struct xb_comms *c = &xb_comms;
+	bool broken;
+
+	wait_event(c->reconnect_wq, !READ_ONCE(c->reconnecting));
+	/* The thread changes both flags together, under the lock. */
+	spin_lock(&c->lock);
+	broken = c->broken;
+	spin_unlock(&c->lock);
+	return broken ? -EIO : 0;
 }
 
 #if IS_ENABLED(CONFIG_XENBUS_KUNIT_TEST)

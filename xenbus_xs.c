@@ -164,7 +164,11 @@ struct xs_reqs {
 	 */
 	struct xarray xa;
 	u32 next_id;
-	bool broken;			/* once set, requests fail with -EIO */
+	/*
+	 * Set on a failure: requests fail with -EIO.  Cleared by
+	 * xs_reset_work() once a ring reset has succeeded.
+	 */
+	bool broken;
 	/*
 	 * Nobody will answer any more (xenstored runs in this domain, which
 	 * is going down): waiters stop waiting and get -EIO.  Set once, by
@@ -264,6 +268,7 @@ struct xs_watches {
 
 static int xs_reboot_notify(struct notifier_block *nb, unsigned long code,
 			    void *unused);
+static void xs_reset_work(struct work_struct *work);
 
 static struct xs_state {
 	struct xs_reqs reqs;
@@ -277,6 +282,13 @@ static struct xs_state {
 	 */
 	struct rw_semaphore watch_rwsem;
 	struct xs_watches watches;
+	/*
+	 * Brings the request layer back after a ring reset, on @reset_wq
+	 * (reclaim-safe like the rest of the layer; system_unbound_wq if it
+	 * could not be had).
+	 */
+	struct work_struct reset_work;
+	struct workqueue_struct *reset_wq;
 	struct notifier_block reboot_nb;
 	struct workqueue_struct *lanes_wq;	/* device lanes run here */
 	bool started;			/* xs_init() has run */
@@ -305,6 +317,7 @@ static struct xs_state {
 			.wq = __WAIT_QUEUE_HEAD_INITIALIZER(xs.watches.lane.wq),
 		},
 	},
+	.reset_work = __WORK_INITIALIZER(xs.reset_work, xs_reset_work),
 	.reboot_nb = {
 		.notifier_call = xs_reboot_notify,
 	},
@@ -1313,11 +1326,14 @@ static void xs_on_message(struct xb_msg *msg)
 		xs_reqs_deliver(&xs.reqs, msg);
 }
 
-static void xs_on_broken(int err)
+static void xs_on_broken(int err, bool reset)
 {
-	pr_err("lost the connection to xenstored (%d), failing all requests\n",
-	       err);
+	pr_err_ratelimited("lost the connection to xenstored (%d), failing all requests\n",
+			   err);
 	xs_reqs_fail_all(&xs.reqs, -EIO);
+	/* It waits for the reset, so not on a per-cpu workqueue. */
+	if (reset)
+		queue_work(xs.reset_wq ?: system_unbound_wq, &xs.reset_work);
 }
 
 static const struct xb_comms_ops xs_comms_ops = {
@@ -2135,6 +2151,46 @@ void xs_resume(void)
 	mutex_unlock(&xs.suspend_lock);
 }
 
+/*
+ * After a ring reset xenstored knows nothing of ours: every request in
+ * flight has failed (-EIO), and the transactions and watches it held are
+ * gone.  While the transport waits for the reset, requests keep failing
+ * at once (the table is broken).  Then, as for a resume, the kernel's
+ * transactions are waited for (each ends with -EIO: none may outlive the
+ * old connection, or its id could name one of the new), user space's
+ * become stale with a new generation, and every watch is registered
+ * again, which fires each once.  If the reset failed, or the transport
+ * failed again since, the table stays broken: requests keep failing with
+ * -EIO, and a new failure has queued this work once more.
+ */
+static void xs_reset_work(struct work_struct *work)
+{
+	bool ok;
+
+	mutex_lock(&xs.suspend_lock);
+	ok = !xb_comms_wait_reset();
+	xs_gate_close(&xs.gate);
+	/*
+	 * A failure sets the transport broken before it takes this lock to
+	 * break the table, so it cannot slip in between this test and the
+	 * store: either it is seen here, or it breaks the table after.
+	 */
+	xa_lock(&xs.reqs.xa);
+	ok = ok && !xb_comms_broken();
+	if (ok)
+		xs.reqs.broken = false;
+	xa_unlock(&xs.reqs.xa);
+
+	down_write(&xs.watch_rwsem);
+	xs_gate_open(&xs.gate, true);
+	if (ok) {
+		xs_watches_resend();
+		pr_warn_ratelimited("store connection restored after a ring reset; watches registered again\n");
+	}
+	up_write(&xs.watch_rwsem);
+	mutex_unlock(&xs.suspend_lock);
+}
+
 /**
  * xs_suspend_cancel() - undo xs_suspend() when the save did not happen
  *
@@ -2360,6 +2416,9 @@ int xs_init(void)
 	err = register_reboot_notifier(&xs.reboot_nb);
 	if (err)
 		return err;
+	/* Before the transport starts: it may fail at its first read. */
+	xs.reset_wq = alloc_workqueue("xenbus_reset",
+				      WQ_UNBOUND | WQ_MEM_RECLAIM, 1);
 	err = xb_comms_init(&xs_comms_ops);
 	if (err) {
 		unregister_reboot_notifier(&xs.reboot_nb);

@@ -20,6 +20,7 @@ struct xb_fake {
 	unsigned int notified;		/* peer notifications */
 	unsigned int broken_calls;
 	int broken_err;
+	bool broken_reset;		/* ops->broken()'s @reset */
 	unsigned int nr_msgs;
 	struct xb_msg *msgs[8];		/* delivered, freed at exit */
 	unsigned int nr_delivered;	/* all of them, kept or not */
@@ -79,7 +80,7 @@ static void xb_fake_deliver(struct xb_msg *msg)
 	xb_fake_refill(f);
 }
 
-static void xb_fake_broken(int err)
+static void xb_fake_broken(int err, bool reset)
 {
 	struct kunit *test = kunit_get_current_test();
 	struct xb_fake *f;
@@ -89,6 +90,7 @@ static void xb_fake_broken(int err)
 	f = xb_fake_of(test);
 	f->broken_calls++;
 	f->broken_err = err;
+	f->broken_reset = reset;
 }
 
 static const struct xb_comms_ops xb_fake_ops = {
@@ -133,6 +135,7 @@ static int xb_comms_test_init(struct kunit *test)
 	mutex_init(&f->comms.ctl_mutex);
 	init_waitqueue_head(&f->comms.wq);
 	init_waitqueue_head(&f->comms.pause_wq);
+	init_waitqueue_head(&f->comms.reconnect_wq);
 	spin_lock_init(&f->comms.lock);
 	INIT_LIST_HEAD(&f->comms.queue);
 	test->priv = f;
@@ -621,6 +624,155 @@ static void xb_comms_broken_refuses_new_requests(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, c.sent_calls, 0);
 }
 
+/* Without the feature a failure is for good: nothing asks for a reset. */
+static void xb_comms_no_reset_without_reconnection_feature(struct kunit *test)
+{
+	struct xb_fake *f = xb_fake_of(test);
+	struct xb_fake_out a = { }, b = { };
+
+	xb_test_break_with_oversize(test, &a, &b);
+
+	KUNIT_EXPECT_EQ(test, f->broken_calls, 1);
+	KUNIT_EXPECT_FALSE(test, f->broken_reset);
+	KUNIT_EXPECT_FALSE(test, f->comms.reconnecting);
+	KUNIT_EXPECT_EQ(test, f->comms.intf->connection, (u32)XENSTORE_CONNECTED);
+	/* A later pass has nothing to wait for. */
+	xb_comms_poll(&f->comms);
+	KUNIT_EXPECT_TRUE(test, f->comms.broken);
+}
+
+/*
+ * The server's side of a reset, as oxenstored does it: all four indexes
+ * zeroed, then CONNECTED.  The protocol does not promise to clear
+ * ->error; @error is what the server leaves there.
+ */
+static void xb_fake_server_reset(struct xenstore_domain_interface *intf,
+				 u32 error)
+{
+	intf->req_cons = 0;
+	intf->req_prod = 0;
+	intf->rsp_cons = 0;
+	intf->rsp_prod = 0;
+	intf->error = error;
+	intf->connection = XENSTORE_CONNECTED;
+}
+
+/* Break the connection of a server that offers resets. */
+static void xb_test_break_resettable(struct kunit *test)
+{
+	struct xb_fake *f = xb_fake_of(test);
+	struct xb_fake_out a = { }, b = { };
+
+	f->comms.intf->server_features = XENSTORE_SERVER_FEATURE_RECONNECTION;
+	xb_test_break_with_oversize(test, &a, &b);
+	KUNIT_ASSERT_TRUE(test, f->comms.reconnecting);
+	KUNIT_EXPECT_EQ(test, a.sent_err, -EIO);
+	KUNIT_EXPECT_EQ(test, b.sent_err, -EIO);
+}
+
+static void xb_comms_reset_restores_connection(struct kunit *test)
+{
+	struct xb_fake *f = xb_fake_of(test);
+	struct xenstore_domain_interface *intf = f->comms.intf;
+	struct xb_fake_out c = { };
+	unsigned int notified;
+	char buf[64];
+
+	xb_test_break_resettable(test);
+	KUNIT_EXPECT_EQ(test, f->broken_calls, 1);
+	KUNIT_EXPECT_TRUE(test, f->broken_reset);
+	KUNIT_EXPECT_EQ(test, intf->connection, (u32)XENSTORE_RECONNECT);
+	KUNIT_EXPECT_TRUE(test, f->comms.broken);
+
+	/* Until the server answers, nothing moves and nothing is sent. */
+	xb_fake_out_init(&c, 3, "request c");
+	KUNIT_EXPECT_EQ(test, xb_comms_queue(&f->comms, &c.out), -EIO);
+	notified = f->notified;
+	KUNIT_EXPECT_FALSE(test, xb_comms_has_work(&f->comms));
+	xb_comms_poll(&f->comms);
+	KUNIT_EXPECT_TRUE(test, f->comms.reconnecting);
+	KUNIT_EXPECT_EQ(test, f->notified, notified);
+	/* A pauser waits for the reset to end. */
+	KUNIT_EXPECT_FALSE(test, xb_comms_parked(&f->comms));
+
+	/* Reset at once: still within the gap xb_comms_fail() set. */
+	xb_fake_server_reset(intf, 0);
+	KUNIT_EXPECT_FALSE(test, xb_comms_has_work(&f->comms));
+	xb_comms_poll(&f->comms);
+	KUNIT_EXPECT_TRUE(test, f->comms.reconnecting);
+
+	f->comms.reconnect_after = jiffies;
+	KUNIT_EXPECT_TRUE(test, xb_comms_has_work(&f->comms));
+	xb_comms_poll(&f->comms);
+	KUNIT_EXPECT_FALSE(test, f->comms.reconnecting);
+	KUNIT_EXPECT_FALSE(test, f->comms.broken);
+	KUNIT_EXPECT_EQ(test, f->comms.nr_resets, 1U);
+	KUNIT_EXPECT_EQ(test, f->comms.resets_unproven, 1U);
+
+	/* The connection works again: a request goes out, a reply comes in. */
+	KUNIT_ASSERT_EQ(test, xb_comms_queue(&f->comms, &c.out), 0);
+	xb_comms_poll(&f->comms);
+	KUNIT_EXPECT_EQ(test, c.sent_calls, 1);
+	KUNIT_EXPECT_EQ(test, c.sent_err, 0);
+	KUNIT_EXPECT_EQ(test, xb_fake_req_pull(intf, buf, sizeof(buf)),
+			(unsigned int)(sizeof(struct xsd_sockmsg) + 9));
+	xb_fake_rsp_push_msg(intf, XS_READ, 3, "value", 5);
+	xb_comms_poll(&f->comms);
+	KUNIT_ASSERT_EQ(test, f->nr_msgs, 1U);
+	KUNIT_EXPECT_EQ(test, f->msgs[0]->hdr.req_id, 3U);
+	KUNIT_EXPECT_EQ(test, f->comms.resets_unproven, 0U);
+}
+
+static void xb_comms_reset_gives_up_after_deadline(struct kunit *test)
+{
+	struct xb_fake *f = xb_fake_of(test);
+	struct xb_fake_out c = { };
+
+	xb_test_break_resettable(test);
+	f->comms.reconnect_by = jiffies;
+	KUNIT_EXPECT_TRUE(test, xb_comms_has_work(&f->comms));
+	xb_comms_poll(&f->comms);
+	KUNIT_EXPECT_FALSE(test, f->comms.reconnecting);
+	KUNIT_EXPECT_TRUE(test, f->comms.broken);
+	KUNIT_EXPECT_EQ(test, f->comms.nr_resets, 0U);
+	KUNIT_EXPECT_TRUE(test, xb_comms_parked(&f->comms));
+
+	/* A reset that comes too late changes nothing. */
+	xb_fake_server_reset(f->comms.intf, 0);
+	KUNIT_EXPECT_FALSE(test, xb_comms_has_work(&f->comms));
+	xb_comms_poll(&f->comms);
+	KUNIT_EXPECT_TRUE(test, f->comms.broken);
+	xb_fake_out_init(&c, 3, "request c");
+	KUNIT_EXPECT_EQ(test, xb_comms_queue(&f->comms, &c.out), -EIO);
+}
+
+/*
+ * A server that resets but leaves ->error set fails again at once; after
+ * XB_RESETS_UNPROVEN_MAX resets with no message in between, no more.
+ */
+static void xb_comms_reset_stops_after_unproven_resets(struct kunit *test)
+{
+	struct xb_fake *f = xb_fake_of(test);
+	struct xenstore_domain_interface *intf = f->comms.intf;
+	unsigned int i;
+
+	xb_test_break_resettable(test);
+	for (i = 1; i <= XB_RESETS_UNPROVEN_MAX; i++) {
+		xb_fake_server_reset(intf, XENSTORE_ERROR_COMM);
+		f->comms.reconnect_after = jiffies;
+		xb_comms_poll(&f->comms);	/* the reset */
+		KUNIT_ASSERT_FALSE(test, f->comms.reconnecting);
+		KUNIT_EXPECT_EQ(test, f->comms.nr_resets, i);
+		xb_comms_poll(&f->comms);	/* the error again */
+		KUNIT_EXPECT_EQ(test, f->broken_calls, i + 1);
+	}
+	/* The last failure asked for no reset. */
+	KUNIT_EXPECT_FALSE(test, f->broken_reset);
+	KUNIT_EXPECT_FALSE(test, f->comms.reconnecting);
+	KUNIT_EXPECT_TRUE(test, f->comms.broken);
+	KUNIT_EXPECT_EQ(test, intf->connection, (u32)XENSTORE_CONNECTED);
+}
+
 static void xb_comms_error_field_breaks_connection_before_reading(struct kunit *test)
 {
 	struct xb_fake *f = xb_fake_of(test);
@@ -998,6 +1150,10 @@ static struct kunit_case xb_comms_test_cases[] = {
 	KUNIT_CASE(xb_comms_pause_waits_for_end_of_stale_frame),
 	KUNIT_CASE(xb_comms_pause_waits_for_incoming_message_boundary),
 	KUNIT_CASE(xb_comms_pause_finishes_partly_written_request_only),
+	KUNIT_CASE(xb_comms_no_reset_without_reconnection_feature),
+	KUNIT_CASE(xb_comms_reset_restores_connection),
+	KUNIT_CASE(xb_comms_reset_gives_up_after_deadline),
+	KUNIT_CASE(xb_comms_reset_stops_after_unproven_resets),
 	{}
 };
 
