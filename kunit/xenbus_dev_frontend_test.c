@@ -243,6 +243,22 @@ static void xsdev_unknown_tx_id_gets_enoent_reply(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, list_empty(&f->out));
 }
 
+/*
+ * A body that would make xenstored 4.17 abort is answered here, before
+ * anything else looks at the request (here: its unknown transaction).
+ */
+static void xsdev_path_without_nul_gets_local_einval(struct kunit *test)
+{
+	struct xsdev_file *f = xt_file(test);
+	char msg[64];
+	size_t size = xt_msg(msg, XS_READ, 9, 42, "data", 4);
+
+	KUNIT_EXPECT_EQ(test, xt_write(f, msg, size, 0), (ssize_t)size);
+	xt_expect_reply(test, f, XS_ERROR, 9, 42, "EINVAL\0", 7);
+	KUNIT_EXPECT_TRUE(test, list_empty(&f->out));
+	KUNIT_EXPECT_EQ(test, f->nr_inflight, 0U);
+}
+
 static void xsdev_two_requests_in_one_write_get_two_replies(struct kunit *test)
 {
 	struct xsdev_file *f = xt_file(test);
@@ -593,6 +609,7 @@ static struct kunit_case xsdev_test_cases[] = {
 	KUNIT_CASE(xsdev_write_len_over_4096_is_e2big),
 	KUNIT_CASE(xsdev_write_body_over_4080_is_einval),
 	KUNIT_CASE(xsdev_unknown_tx_id_gets_enoent_reply),
+	KUNIT_CASE(xsdev_path_without_nul_gets_local_einval),
 	KUNIT_CASE(xsdev_two_requests_in_one_write_get_two_replies),
 	KUNIT_CASE(xsdev_transaction_end_bad_body_gets_einval),
 	KUNIT_CASE(xsdev_stale_transaction_commit_gets_eagain),
