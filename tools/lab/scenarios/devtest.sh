@@ -16,19 +16,9 @@ if [ ! -x $prog ]; then
 fi
 
 # xs-devtest prints "PASS name" / "FAIL name: why" / "INFO ..." lines.
-relay_prog() { # PREFIX
-	while IFS= read -r l; do
-		case "$l" in
-		"PASS "*) pass "$1/${l#PASS }" ;;
-		"FAIL "*) fail "$1/${l#FAIL }" ;;
-		*) echo "  | $l" ;;
-		esac
-	done
-}
-
 timeout 300 $prog /local/domain/0/lab-devtest > /run/lab/devtest.out 2>&1
 rc=$?
-relay_prog dom0 < /run/lab/devtest.out
+relay_results /run/lab/devtest.out dom0
 [ $rc = 0 ] && pass dom0/exit || fail dom0/exit "xs-devtest exited with $rc"
 xenstore-rm /local/domain/0/lab-devtest 2>/dev/null
 

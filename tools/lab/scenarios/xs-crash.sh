@@ -15,6 +15,7 @@
 #                            path passes, an unknown one gets ENOENT)
 #   write-binary             a WRITE value holding NULs and high bytes
 #                            reaches the store unchanged
+#   guest/no-backend-device  the guest has no /dev/xen/xenbus_backend
 #   xenstored-alive          the same xenstored process at the end
 #   after-vbd-*, after-vif-* a new guest's disk and network still
 #                            connect
@@ -27,11 +28,8 @@
 . /lab/lib.sh
 . /lab/dom0.sh
 
-prog=/lab/bin/xs-badreq
-if [ ! -x $prog ]; then
-	fail build "progs/xs-badreq.c did not compile: $(grep -m1 error $prog.build-failed 2>/dev/null)"
-	exit 0
-fi
+lab_prog xs-badreq || exit 0
+lab_prog xs-backend || exit 0
 xsd_pid() { pidof xenstored 2>/dev/null; }
 xsd_dead() { [ -z "$(xsd_pid)" ]; }
 
@@ -52,7 +50,7 @@ if [ "$LAB_VARIANT" = stock ] || [ "$LAB_VARIANT" = stock-debug ]; then
 		id=$GUEST_ID
 		if wait_until 90 xsd_dead; then
 			pass "$t/kills-xenstored-as-expected-on-linux" \
-				"$(grep -m1 'Assertion' /var/log/xen/xenstored.log)"
+				"$(grep -o 'xenstored_core.c:[0-9]*: .*Assertion.*' /var/log/xen/xenstored.log | head -1)"
 		else
 			fail "$t/kills-xenstored-as-expected-on-linux" \
 				"stock's xenstored survived: $(guest_text "bad-$t" | grep -m1 "^BADREQ $t")"
@@ -100,6 +98,11 @@ for t in $(xs-badreq list); do
 done
 got=$(guest_text $g | sed -n 's/^BADREQ-WRITE //p' | head -1)
 [ "$got" = SAME ] && pass write-binary || fail write-binary "read back: '$got'"
+got=$(guest_text $g | sed -n 's/^BADREQ-NOBACKEND //p' | head -1)
+case "$got" in
+"PASS "*) pass guest/no-backend-device ;;
+*) fail guest/no-backend-device "xs-backend absent: '$got'" ;;
+esac
 wait_gone $g 120 || fail guest-poweroff "$g did not power off"
 
 if [ "$(xsd_pid)" = "$pid0" ]; then

@@ -16,4 +16,6 @@ for t in $list; do
 	fi
 done
 echo "BADREQ-WRITE $(xs-badreq write-binary data/badreq-bin 2>&1)"
+# Only the initial domain has the store's back end.
+echo "BADREQ-NOBACKEND $(xs-backend absent 2>&1)"
 exit 0

@@ -6,12 +6,6 @@ wait_until 60 xenstore-read xenstore-test > /dev/null 2>&1 ||
 id=$(xenstore-read domid)
 timeout 300 /lab/bin/xs-devtest "/local/domain/$id/xenstore-test/devtest" 100 > /tmp/devtest.out 2>&1
 rc=$?
-while IFS= read -r l; do
-	case "$l" in
-	"PASS "*) pass "${l#PASS }" ;;
-	"FAIL "*) fail "${l#FAIL }" ;;
-	*) echo "  | $l" ;;
-	esac
-done < /tmp/devtest.out
+relay_results /tmp/devtest.out
 [ $rc = 0 ] && pass exit || fail exit "xs-devtest exited with $rc"
 exit 0

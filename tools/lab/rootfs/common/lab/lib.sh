@@ -31,6 +31,18 @@ fail() { _result FAIL "$@"; }
 skip() { _result SKIP "$@"; }
 note() { echo "lab-note: $*"; }
 
+# relay_results FILE [PREFIX]: a lab program's "PASS name" and "FAIL name:
+# why" lines as results (PREFIX/name), its other lines as context.
+relay_results() {
+	while IFS= read -r _l; do
+		case "$_l" in
+		"PASS "*) pass "${2:+$2/}${_l#PASS }" ;;
+		"FAIL "*) fail "${2:+$2/}${_l#FAIL }" ;;
+		*) echo "  | $_l" ;;
+		esac
+	done < "$1"
+}
+
 # check NAME CMD...: PASS if CMD succeeds, else FAIL with its exit code.
 check() {
 	_cn=$1

@@ -34,6 +34,14 @@ toolstack_up() {
 	return 0
 }
 
+# lab_prog NAME: 0 if /lab/bin/NAME (tools/lab/progs/NAME.c) is there;
+# else FAIL build with the compiler's first error, and 1.
+lab_prog() {
+	[ -x "/lab/bin/$1" ] && return 0
+	fail build "progs/$1.c did not compile: $(grep -m1 error "/lab/bin/$1.build-failed" 2>/dev/null)"
+	return 1
+}
+
 # guest_ids: the domids of every running guest (not dom0).
 guest_ids() {
 	timeout 30 xl list 2>/dev/null | awk 'NR > 1 && $2 != 0 { print $2 }'
