@@ -60,8 +60,17 @@ static long xbb_setup(domid_t domid)
 	long ret;
 	int err;
 
+	/*
+	 * Refuse at once when xenstored already answered: the suspend below
+	 * waits for every kernel user of the store, which a caller that is
+	 * refused anyway should not have to sit through.
+	 */
+	if (READ_ONCE(xenstored_ready))
+		return -EEXIST;
+
 	xs_suspend();
 
+	/* Checked again: it may have answered while we waited. */
 	if (xenstored_ready) {
 		ret = -EEXIST;
 		goto cancel;
