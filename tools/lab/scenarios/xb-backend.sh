@@ -9,11 +9,19 @@
 # without CAP_SYS_ADMIN is refused.  The page's server_features (which
 # store features xenstored offers, e.g. reconnection) is printed.
 # Outside dom0 there is no such device: checked by xs-crash's guest.
+#
+# Beyond Linux: the two SETUP checks run on ours only.  Stock's SETUP
+# first waits, uninterruptibly, for the store to be quiet; in the lab,
+# after the scenarios before this one in "all", it never returned (the
+# process could not even be killed) and the store's requests then hung
+# behind it.  Ours answers EEXIST at once.
 . /lab/lib.sh
 . /lab/dom0.sh
 
 lab_prog xs-backend || exit 0
-timeout 60 xs-backend check > /run/lab/xb-backend.out 2>&1
+opt=""
+case "$LAB_VARIANT" in stock*) opt=--no-setup ;; esac
+timeout 60 xs-backend check $opt > /run/lab/xb-backend.out 2>&1
 rc=$?
 relay_results /run/lab/xb-backend.out
 [ $rc = 0 ] && pass exit || fail exit "xs-backend exited with $rc"
