@@ -1,10 +1,10 @@
 #!/bin/bash
 # Build the lab's two initramfs images from Debian binaries:
 #
-#   dom0.cpio.gz    busybox, Xen's toolstack (xenstored, xl, xenconsoled,
-#                   xen-init-dom0, libxl-save-helper), the xenstore clients,
-#                   test-xenstore, our test programs, the hotplug scripts,
-#                   the scenarios, and the guest image itself.
+#   dom0.cpio.gz    busybox, Xen's toolstack (xenstored, oxenstored, xl,
+#                   xenconsoled, xen-init-dom0, libxl-save-helper), the
+#                   xenstore clients, test-xenstore, our test programs, the
+#                   hotplug scripts, the scenarios, and the guest image.
 #   guest.cpio.gz   busybox (with busybox init as PID 1), test-xenstore, the
 #                   xenstore clients, our test programs and the guest jobs.
 #
@@ -21,7 +21,7 @@ force=0
 [ "${1:-}" = --force ] && force=1
 
 XENBIN=/usr/lib/xen-4.17/bin
-DOM0_XEN="xenstored xl xenconsoled xen-init-dom0 libxl-save-helper test-xenstore"
+DOM0_XEN="xenstored oxenstored xl xenconsoled xen-init-dom0 libxl-save-helper test-xenstore"
 GUEST_XEN="test-xenstore"
 XS_TOOLS="read write ls list rm chmod exists watch"
 # The busybox applets the lab's scripts use; each gets a symlink.

@@ -46,6 +46,16 @@
  *       Serve until SIGTERM or SECONDS (default 600) pass.
  *   xs-hostile features
  *       Print the page's server_features (xenstored may still run).
+ *   xs-hostile corrupt
+ *       While another server (oxenstored) serves the ring and it is idle,
+ *       append to the response ring a reply header announcing 5000 bytes
+ *       and the first of them, as "oversize" does, without an event: the
+ *       kernel meets it with the next reply the server sends (for
+ *       tools/lab/scenarios/recover.sh).  (A header with nothing after it
+ *       would not do for stock: it drops the 16 bytes and reads on.)
+ *
+ * When serving ends, the page stops offering the reconnection: the
+ * xenstored that comes back may not honour it.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -693,8 +703,28 @@ int main(int argc, char **argv)
 		printf("server_features 0x%x\n", intf->server_features);
 		return 0;
 	}
+	if (argc == 2 && !strcmp(argv[1], "corrupt")) {
+		struct xsd_sockmsg h = {
+			.type = XS_READ, .req_id = 0x7fff0000, .len = 5000,
+		};
+		XENSTORE_RING_IDX prod;
+
+		intf = map_page(&bfd);
+		prod = intf->rsp_prod;
+		if (prod != intf->rsp_cons ||
+		    intf->req_prod != intf->req_cons) {
+			fprintf(stderr, "xs-hostile: the ring is busy (req %u/%u rsp %u/%u)\n",
+				intf->req_cons, intf->req_prod,
+				intf->rsp_cons, prod);
+			return 1;
+		}
+		rsp_put(&h, sizeof(h));
+		rsp_put("x", 1);
+		printf("xs-hostile: oversized frame at rsp %u\n", prod);
+		return 0;
+	}
 	if (argc < 2 || strcmp(argv[1], "serve")) {
-		fprintf(stderr, "usage: xs-hostile serve [SECONDS] | features\n");
+		fprintf(stderr, "usage: xs-hostile serve [SECONDS] | features | corrupt\n");
 		return 2;
 	}
 	if (argc == 3)
@@ -736,6 +766,7 @@ int main(int argc, char **argv)
 		if (intf->connection == XENSTORE_CONNECTED)
 			serve_ring();
 	}
+	intf->server_features &= ~XENSTORE_SERVER_FEATURE_RECONNECTION;
 	printf("xs-hostile: stopped\n");
 	return 0;
 }

@@ -8,9 +8,15 @@ LAB_CONSOLE_DIR=/var/log/xen/console
 # files xenstored, xl and the backends' scripts use, and the backends.
 LAB_DOM0_MODULES="xenfs xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xen-blkback xen-netback"
 
-# toolstack_up: xenstored, dom0's store entries, xenconsoled.
+# toolstack_up [oxenstored]: xenstored (C, or OCaml's oxenstored), dom0's
+# store entries, xenconsoled.
 toolstack_up() {
-	xenstored -N > /var/log/xen/xenstored.log 2>&1 &
+	if [ "${1:-}" = oxenstored ]; then
+		oxenstored --no-fork --config-file=/etc/xen/oxenstored.conf \
+			> /var/log/xen/xenstored.log 2>&1 &
+	else
+		xenstored -N > /var/log/xen/xenstored.log 2>&1 &
+	fi
 	# Wait for the socket, not for an answer: before xenstored runs, a
 	# client would fall back to the kernel device and block there.
 	if ! wait_until 60 test -S /run/xenstored/socket; then
@@ -32,6 +38,38 @@ toolstack_up() {
 		return 1
 	fi
 	return 0
+}
+
+# toolstack_down: stop xenconsoled and xenstored (C or OCaml), and remove
+# the store's sockets, so that clients fall back to /dev/xen/xenbus.
+toolstack_down() {
+	for _p in xenconsoled xenstored oxenstored; do
+		_pids=$(pidof $_p)
+		# shellcheck disable=SC2086
+		[ -n "$_pids" ] && kill $_pids
+	done
+	wait_until 10 sh -c '! pidof xenconsoled xenstored oxenstored > /dev/null' ||
+		return 1
+	rm -f /run/xenstored/socket /run/xenstored/socket_ro
+}
+
+# on_stock: true when dom0 runs Linux's own xenbus (stock, stock-debug).
+on_stock() {
+	case "${LAB_VARIANT:-}" in stock*) return 0 ;; esac
+	return 1
+}
+
+# check_watch_fires NAME FILE PATH: PASS NAME when a write below PATH
+# (through xenstored's socket if there is one, else the kernel) adds an
+# event for PATH to FILE, which a "xenstore-watch PATH" fills.
+check_watch_fires() {
+	_before=$(grep -c "$3" "$2")
+	timeout 15 xenstore-write "$3/x" 1 > /dev/null 2>&1
+	if wait_until 10 sh -c "[ \$(grep -c '$3' '$2') -gt $_before ]"; then
+		pass "$1"
+	else
+		fail "$1" "no event for a write below $3 ($_before before it)"
+	fi
 }
 
 # lab_prog NAME: 0 if /lab/bin/NAME (tools/lab/progs/NAME.c) is there;
