@@ -155,7 +155,8 @@ struct xb_comms {
 	unsigned int tx_off;		/* bytes of it (header first) in the ring */
 	struct xb_rx rx;
 	bool rx_nomem;			/* a message allocation failed; retry later */
-	bool moved;			/* an index moved since the peer was told */
+	bool req_moved;			/* req_prod moved since the peer was told */
+	XENSTORE_RING_IDX rsp_told;	/* rsp_cons when the peer was last told */
 	unsigned long reconnect_by;	/* give up waiting for the reset then */
 	unsigned long reconnect_after;	/* and do not finish one before this */
 	unsigned int nr_resets;		/* ring resets completed */
@@ -531,10 +532,8 @@ static void xb_comms_do_reads(struct xb_comms *c)
 			return;
 
 		ret = xb_rx_step(&c->rx, c->intf, &msg);
-		if (ret > 0) {
-			c->moved = true;
+		if (ret > 0)
 			bytes += ret;
-		}
 		if (msg) {
 			c->resets_unproven = 0;
 			c->ops->deliver(msg);
@@ -561,16 +560,37 @@ static void xb_comms_do_reads(struct xb_comms *c)
 }
 
 /*
- * Tell the peer once per pass that indexes moved, not once per step: a
- * message takes two steps each way (header, then body), and every event
- * makes xenstored look at a ring that may hold only part of a message.
- * Always before the thread sleeps or parks, so nothing waits unseen.
+ * Tell the peer once per pass, not once per step, and only what it needs
+ * to hear.  Always before the thread sleeps or parks, so nothing waits
+ * unseen.
+ *
+ * Requests: every move of req_prod is told.  Xenstored learns of new
+ * requests only from the event.
+ *
+ * Responses: xenstored writes as much of a response as fits, tells us,
+ * and stops only when it finds the ring full: rsp_prod - (the rsp_cons it
+ * read) == XENSTORE_RING_SIZE.  Only then does it need our event to go on.
+ * Every rsp_cons it can have read is one we published since we last told
+ * it (@rsp_told) or later, so it can be stopped only if rsp_prod -
+ * @rsp_told >= XENSTORE_RING_SIZE.  We read rsp_prod after consuming; if
+ * xenstored fills the ring after that read, it tells us after its write,
+ * the thread comes back (there is something to read), and this test then
+ * sees the rsp_prod that filled it.  A pass that freed nothing has nothing
+ * to tell.  Telling on every consumption, as Linux does, costs xenstored
+ * one wake-up per pass that finds nothing to do.
  */
 static void xb_comms_tell_peer(struct xb_comms *c)
 {
-	if (!c->moved)
+	XENSTORE_RING_IDX cons = READ_ONCE(c->intf->rsp_cons);
+	bool tell = c->req_moved;
+
+	if (cons != c->rsp_told &&
+	    READ_ONCE(c->intf->rsp_prod) - c->rsp_told >= XENSTORE_RING_SIZE)
+		tell = true;
+	if (!tell)
 		return;
-	c->moved = false;
+	c->req_moved = false;
+	c->rsp_told = cons;
 	c->notify(c);
 }
 
@@ -616,7 +636,7 @@ static void xb_comms_do_writes(struct xb_comms *c)
 					      "request changed while queued");
 				return;
 			}
-			c->moved = true;
+			c->req_moved = true;
 		}
 
 		out = c->tx_cur;
@@ -664,7 +684,7 @@ static void xb_comms_poll_reset(struct xb_comms *c)
 		virt_rmb();
 		xb_rx_reset(&c->rx);
 		c->rx_nomem = false;
-		c->moved = false;
+		c->req_moved = false;
 		xb_comms_check_ring(c, true);
 		c->nr_resets++;
 		c->resets_unproven++;
@@ -843,6 +863,13 @@ static void xb_comms_check_ring(struct xb_comms *c, bool resumed)
 	struct xenstore_domain_interface *intf = c->intf;
 	XENSTORE_RING_IDX cons, prod;
 
+	/*
+	 * Which rsp_cons the peer last read is unknown here (it may be a
+	 * previous kernel's, or one we never told it of): the first pass
+	 * tells it, whatever the fill level.  See xb_comms_tell_peer().
+	 */
+	c->rsp_told = READ_ONCE(intf->rsp_cons) - XENSTORE_RING_SIZE;
+
 	cons = READ_ONCE(intf->req_cons);
 	prod = READ_ONCE(intf->req_prod);
 	if (cons != prod)
@@ -869,6 +896,7 @@ static void xb_comms_check_ring(struct xb_comms *c, bool resumed)
 	/* As xb_ring_read() does: read rsp_prod before giving space back. */
 	virt_mb();
 	WRITE_ONCE(intf->rsp_cons, prod);
+	c->rsp_told = prod;
 	c->notify(c);
 }
 

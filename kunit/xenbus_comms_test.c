@@ -461,31 +461,110 @@ static void xb_rx_reports_corrupt_indexes_and_leaves_page_unchanged(struct kunit
 /* The transport's passes, on a private instance                       */
 /* ------------------------------------------------------------------ */
 
-static void xb_comms_notifies_peer_once_per_pass_that_moved(struct kunit *test)
+/* One frame of @len bytes in all (header included), body all zeroes. */
+static void xb_test_push_frame(struct xenstore_domain_interface *intf,
+			       u32 req_id, unsigned int len)
+{
+	static const u8 zeroes[XENSTORE_RING_SIZE];
+
+	xb_fake_rsp_push_msg(intf, XS_READ, req_id, zeroes,
+			     len - sizeof(struct xsd_sockmsg));
+}
+
+static void xb_comms_tells_peer_of_responses_only_from_a_full_ring(struct kunit *test)
 {
 	struct xb_fake *f = xb_fake_of(test);
 	struct xenstore_domain_interface *intf = f->comms.intf;
 	struct xsd_sockmsg hdr = { .type = XS_READ, .req_id = 1, .len = 3 };
 
+	/* Half a header, then the rest and the body: xenstored never stopped. */
 	xb_fake_rsp_push(intf, &hdr, 8);
 	xb_comms_do_reads(&f->comms);
-	KUNIT_EXPECT_EQ(test, f->notified, 0);
 	xb_comms_tell_peer(&f->comms);
-	KUNIT_EXPECT_EQ(test, f->notified, 1);
-
-	/* Nothing moved, nothing to tell. */
-	xb_comms_do_reads(&f->comms);
-	xb_comms_tell_peer(&f->comms);
-	KUNIT_EXPECT_EQ(test, f->notified, 1);
-
-	/* Rest of the header, then the body: two updates, one event. */
 	xb_fake_rsp_push(intf, (u8 *)&hdr + 8, 8);
 	xb_fake_rsp_push(intf, "abc", 3);
 	xb_comms_do_reads(&f->comms);
 	xb_comms_tell_peer(&f->comms);
-	KUNIT_EXPECT_EQ(test, f->notified, 2);
+	KUNIT_EXPECT_EQ(test, f->notified, 0);
 	KUNIT_ASSERT_EQ(test, f->nr_msgs, 1);
 	KUNIT_EXPECT_STREQ(test, f->msgs[0]->body, "abc");
+
+	/* A full ring: xenstored may be waiting for room. */
+	xb_test_push_frame(intf, 2, XENSTORE_RING_SIZE);
+	xb_comms_do_reads(&f->comms);
+	xb_comms_tell_peer(&f->comms);
+	KUNIT_EXPECT_EQ(test, f->notified, 1);
+	KUNIT_EXPECT_EQ(test, f->nr_msgs, 2);
+
+	/* Nothing read since: nothing to tell. */
+	xb_comms_do_reads(&f->comms);
+	xb_comms_tell_peer(&f->comms);
+	KUNIT_EXPECT_EQ(test, f->notified, 1);
+}
+
+/*
+ * The lost wake-up a test of "was the ring full before this read" would
+ * miss: xenstored read rsp_cons before our pass moved it, and filled the
+ * ring against that older value.
+ */
+static void xb_comms_tells_peer_that_filled_against_an_older_cons(struct kunit *test)
+{
+	struct xb_fake *f = xb_fake_of(test);
+	struct xenstore_domain_interface *intf = f->comms.intf;
+
+	/* 100 bytes: read, and not full, so not told; rsp_cons is 100. */
+	xb_test_push_frame(intf, 1, 100);
+	xb_comms_do_reads(&f->comms);
+	xb_comms_tell_peer(&f->comms);
+	KUNIT_EXPECT_EQ(test, f->notified, 0);
+	KUNIT_EXPECT_EQ(test, intf->rsp_cons, 100);
+
+	/* xenstored saw rsp_cons 0: it writes up to 0 + the ring and stops. */
+	xb_test_push_frame(intf, 2, XENSTORE_RING_SIZE - 100);
+	KUNIT_EXPECT_EQ(test, intf->rsp_prod - intf->rsp_cons,
+			XENSTORE_RING_SIZE - 100);
+	xb_comms_do_reads(&f->comms);
+	xb_comms_tell_peer(&f->comms);
+	KUNIT_EXPECT_EQ(test, f->notified, 1);
+	KUNIT_EXPECT_EQ(test, f->nr_msgs, 2);
+}
+
+static void xb_comms_tells_peer_of_requests_once_per_pass(struct kunit *test)
+{
+	struct xb_fake *f = xb_fake_of(test);
+	struct xb_fake_out a = { }, b = { };
+
+	xb_fake_out_init(&a, 1, "first");
+	xb_fake_out_init(&b, 2, "second");
+	KUNIT_ASSERT_EQ(test, xb_comms_queue(&f->comms, &a.out), 0);
+	KUNIT_ASSERT_EQ(test, xb_comms_queue(&f->comms, &b.out), 0);
+	xb_comms_do_writes(&f->comms);
+	xb_comms_tell_peer(&f->comms);
+	KUNIT_EXPECT_EQ(test, a.sent_calls + b.sent_calls, 2);
+	KUNIT_EXPECT_EQ(test, f->notified, 1);
+	xb_comms_tell_peer(&f->comms);
+	KUNIT_EXPECT_EQ(test, f->notified, 1);
+}
+
+/* At connect, which rsp_cons xenstored saw is unknown: tell it once. */
+static void xb_comms_tells_peer_after_connect(struct kunit *test)
+{
+	struct xb_fake *f = xb_fake_of(test);
+	struct xenstore_domain_interface *intf = f->comms.intf;
+
+	intf->rsp_cons = 500;
+	intf->rsp_prod = 500;
+	xb_comms_check_ring(&f->comms, false);
+	xb_test_push_frame(intf, 1, 40);
+	xb_comms_do_reads(&f->comms);
+	xb_comms_tell_peer(&f->comms);
+	KUNIT_EXPECT_EQ(test, f->notified, 1);
+
+	xb_test_push_frame(intf, 2, 40);
+	xb_comms_do_reads(&f->comms);
+	xb_comms_tell_peer(&f->comms);
+	KUNIT_EXPECT_EQ(test, f->notified, 1);
+	KUNIT_EXPECT_EQ(test, f->nr_msgs, 2);
 }
 
 static void xb_comms_send_rejects_length_mismatch(struct kunit *test)
@@ -1131,7 +1210,10 @@ static struct kunit_case xb_comms_test_cases[] = {
 	KUNIT_CASE(xb_rx_hands_up_unknown_type_with_empty_body),
 	KUNIT_CASE(xb_comms_delivers_reply_of_type_newer_than_ours),
 	KUNIT_CASE(xb_rx_reports_corrupt_indexes_and_leaves_page_unchanged),
-	KUNIT_CASE(xb_comms_notifies_peer_once_per_pass_that_moved),
+	KUNIT_CASE(xb_comms_tells_peer_of_responses_only_from_a_full_ring),
+	KUNIT_CASE(xb_comms_tells_peer_that_filled_against_an_older_cons),
+	KUNIT_CASE(xb_comms_tells_peer_of_requests_once_per_pass),
+	KUNIT_CASE(xb_comms_tells_peer_after_connect),
 	KUNIT_CASE(xb_comms_send_rejects_length_mismatch),
 	KUNIT_CASE(xb_comms_send_rejects_oversize_payload),
 	KUNIT_CASE(xb_comms_writes_message_in_pieces_as_ring_drains),
