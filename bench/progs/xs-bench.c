@@ -9,6 +9,7 @@
  * xenstored's unix socket.
  *
  * usage: xs-bench [-b BASE] [-t SECS] [-w WRITES] [-n EVENTS] [-p DEPTH]
+ *                 [-s SIZE] [-r]
  *   -b BASE    a store path this domain may write and remove
  *              (default /local/domain/0/xs-bench)
  *   -t SECS    length of each timed workload (default 3)
@@ -18,6 +19,12 @@
  *              round the WRITES nodes, so with EVENTS <= WRITES every
  *              event is for a different node
  *   -p DEPTH   requests kept in flight when pipelining (default 32)
+ *   -s SIZE    the read workloads' node holds SIZE bytes (up to 3900)
+ *              instead of 16: with SIZE over the ring's 1024, xenstored
+ *              fills the response ring several times per reply and waits
+ *              for room each time, so every reply needs the kernel's
+ *              notification after it consumed (a soak for lost wake-ups)
+ *   -r         the read workloads only
  *
  * Workloads, in this order:
  *   read-seq        XS_READ of one small node, one request at a time
@@ -70,6 +77,7 @@
 /* After the last write is answered, events may trail for this long. */
 #define EVENT_IDLE_MS	3000
 #define READ_VALUE	"0123456789abcdef"
+#define READ_SIZE_MAX	3900
 
 struct msg {
 	struct xsd_sockmsg h;
@@ -90,6 +98,8 @@ static struct options {
 	unsigned int writes;
 	unsigned int events;
 	unsigned int depth;
+	unsigned int size;		/* of the read node's value; 0: READ_VALUE */
+	bool reads_only;
 } opt = {
 	.base = "/local/domain/0/xs-bench",
 	.secs = 3.0,
@@ -117,6 +127,8 @@ static char watchdog_msg[160];
 static struct sys_snap snap_begin;
 static uint32_t next_req_id = 1;
 static unsigned int nr_reported;
+/* What the read workloads read: READ_VALUE, or opt.size bytes. */
+static char read_value[READ_SIZE_MAX + 1] = READ_VALUE;
 
 /* ------------------------------------------------------------------ */
 /* Reporting                                                          */
@@ -473,12 +485,12 @@ static void node_path(char *out, unsigned int i)
 
 static void check_read(const struct msg *m, uint32_t id)
 {
-	size_t len = strlen(READ_VALUE);
+	size_t len = strlen(read_value);
 
 	expect(m, id, XS_READ, "read");
-	if (m->h.len != len || memcmp(m->body, READ_VALUE, len))
-		die("read returned \"%.40s\" (%u bytes), expected \"%s\"",
-		    m->body, m->h.len, READ_VALUE);
+	if (m->h.len != len || memcmp(m->body, read_value, len))
+		die("read returned \"%.40s\" (%u bytes), expected \"%.40s\" (%zu bytes)",
+		    m->body, m->h.len, read_value, len);
 }
 
 static void bench_read_seq(struct conn *c)
@@ -491,7 +503,7 @@ static void bench_read_seq(struct conn *c)
 
 	begin("read-seq");
 	path_of(path, "r");
-	xs_write(c, 0, path, READ_VALUE);
+	xs_write(c, 0, path, read_value);
 	len = body_path(body, path);
 
 	t0 = now();
@@ -817,7 +829,7 @@ static void bench_tx(struct conn *c)
 static void usage(const char *prog)
 {
 	fprintf(stderr,
-		"usage: %s [-b BASE] [-t SECS] [-w WRITES] [-n EVENTS] [-p DEPTH]\n",
+		"usage: %s [-b BASE] [-t SECS] [-w WRITES] [-n EVENTS] [-p DEPTH] [-s SIZE] [-r]\n",
 		prog);
 	exit(2);
 }
@@ -840,7 +852,7 @@ int main(int argc, char **argv)
 	char *end;
 	int o;
 
-	while ((o = getopt(argc, argv, "b:t:w:n:p:")) != -1) {
+	while ((o = getopt(argc, argv, "b:t:w:n:p:s:r")) != -1) {
 		switch (o) {
 		case 'b':
 			opt.base = optarg;
@@ -860,6 +872,12 @@ int main(int argc, char **argv)
 		case 'p':
 			opt.depth = arg_uint(optarg, 1, MAX_DEPTH, argv[0]);
 			break;
+		case 's':
+			opt.size = arg_uint(optarg, 1, READ_SIZE_MAX, argv[0]);
+			break;
+		case 'r':
+			opt.reads_only = true;
+			break;
 		default:
 			usage(argv[0]);
 		}
@@ -868,21 +886,30 @@ int main(int argc, char **argv)
 		usage(argv[0]);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	signal(SIGALRM, on_watchdog);
+	if (opt.size) {
+		unsigned int i;
+
+		for (i = 0; i < opt.size; i++)
+			read_value[i] = 'a' + i % 26;
+		read_value[opt.size] = '\0';
+	}
 
 	begin("setup");
 	if (uname(&u))
 		snprintf(u.release, sizeof(u.release), "?");
-	info("kernel %s, base %s, %.1f s per timed workload, %u writes, %u events, depth %u",
+	info("kernel %s, base %s, %.1f s per timed workload, %u writes, %u events, depth %u, read size %zu%s",
 	     u.release, opt.base, opt.secs, opt.writes, opt.events,
-	     opt.depth);
+	     opt.depth, strlen(read_value), opt.reads_only ? ", reads only" : "");
 	conn_open(&c);
 	xs_rm(&c, opt.base);
 
 	bench_read_seq(&c);
 	bench_read_pipe(&c);
-	bench_write(&c);
-	bench_watch(&c);
-	bench_tx(&c);
+	if (!opt.reads_only) {
+		bench_write(&c);
+		bench_watch(&c);
+		bench_tx(&c);
+	}
 
 	begin("cleanup");
 	xs_rm(&c, opt.base);

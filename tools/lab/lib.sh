@@ -11,7 +11,7 @@ export LAB_CACHE
 
 # The scenarios in the order a full run boots them: cheap, basic checks first
 # so a broken kernel fails fast and with the clearest message.
-LAB_ALL_SCENARIOS="dom0-store guest-basic sysfs-abi hotplug shutdown save-restore devtest disks16 nobackend shutdown-timeout stall credit-race flood-stall pvh-basic pvh-shutdown pvh-save-restore pvh-hotplug pvh-disks16 pvh-driverdom modules xb-backend xs-crash hostile recover"
+LAB_ALL_SCENARIOS="dom0-store guest-basic sysfs-abi hotplug shutdown save-restore devtest disks16 nobackend shutdown-timeout stall credit-race flood-stall pvh-basic pvh-shutdown pvh-save-restore pvh-hotplug pvh-disks16 pvh-driverdom soak modules xb-backend xs-crash hostile recover"
 
 lab_say() { echo "lab: $*"; }
 lab_die() { echo "lab: error: $*" >&2; exit 1; }
