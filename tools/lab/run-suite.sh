@@ -13,11 +13,13 @@
 #   7. build-ours   our xenbus grafted in
 #   8. boot-ours    the scenarios in tools/lab/ours-scenarios.txt (those
 #                   that already pass on ours; "none" boots dom0 only)
-#   9. debug        ours with lockdep, SLUB and object debugging and KUnit:
-#                   boot dom0-store, guest-basic, hotplug, save-restore,
+#   9. debug        ours with lockdep, SLUB and object debugging, the
+#                   hung-task and soft-lockup detectors, and KUnit: boot
+#                   dom0-store, guest-basic, hotplug, save-restore,
 #                   credit-race (the watch lanes' concurrency under lockdep
-#                   and DEBUG_OBJECTS) and pvh-basic, and report each KUnit
-#                   case (kunit/...)
+#                   and DEBUG_OBJECTS), pvh-basic, hostile and recover (a
+#                   broken store connection and its ring resets), and
+#                   report each KUnit case (kunit/...)
 #  9b. stock-debug  the same debug configuration with Linux's xenbus, the
 #                   control for credit-race and pvh-basic (built from
 #                   ccache: only the xenbus objects differ from debug's)
@@ -341,7 +343,7 @@ step debug
 if ! skipped debug; then
 	if build debug; then
 		boot_timeout=2400
-		boot debug "$kernel" dom0-store guest-basic hotplug save-restore credit-race pvh-basic
+		boot debug "$kernel" dom0-store guest-basic hotplug save-restore credit-race pvh-basic hostile recover
 		if [ -n "$bootdir" ] && ! grep -q '/kunit/' "$suite_log/boot-debug.log"; then
 			res FAIL debug/kunit "no KUnit results on the debug kernel's console"
 		fi
