@@ -576,8 +576,8 @@ static void xb_comms_do_reads(struct xb_comms *c)
  * xenstored fills the ring after that read, it tells us after its write,
  * the thread comes back (there is something to read), and this test then
  * sees the rsp_prod that filled it.  A pass that freed nothing has nothing
- * to tell.  Telling on every consumption, as Linux does, costs xenstored
- * one wake-up per pass that finds nothing to do.
+ * to tell.  Telling on every consumption, as this transport did before,
+ * costs xenstored one wake-up per pass that finds nothing to do.
  */
 static void xb_comms_tell_peer(struct xb_comms *c)
 {
