@@ -156,6 +156,7 @@ struct xb_comms {
 	struct xb_rx rx;
 	bool rx_nomem;			/* a message allocation failed; retry later */
 	bool req_moved;			/* req_prod moved since the peer was told */
+	XENSTORE_RING_IDX req_base;	/* req_prod before the first such move */
 	XENSTORE_RING_IDX rsp_told;	/* rsp_cons when the peer was last told */
 	unsigned long reconnect_by;	/* give up waiting for the reset then */
 	unsigned long reconnect_after;	/* and do not finish one before this */
@@ -564,8 +565,23 @@ static void xb_comms_do_reads(struct xb_comms *c)
  * to hear.  Always before the thread sleeps or parks, so nothing waits
  * unseen.
  *
- * Requests: every move of req_prod is told.  Xenstored learns of new
- * requests only from the event.
+ * Requests: xenstored reads the request ring until it finds it empty, and
+ * only then waits for the event.  Both xenstoreds, after moving req_cons,
+ * notify us (a hypercall that takes locks in Xen: a full barrier) and then
+ * read req_prod again before they decide the ring is empty.  We publish
+ * req_prod and then, after a full barrier, read req_cons.  If req_cons is
+ * still short of @req_base, the req_prod this pass started from, xenstored
+ * has bytes from before this pass to read: its store that takes req_cons
+ * to @req_base or beyond comes after our read, so the read of req_prod it
+ * makes after that store and its barrier sees ours.  That is the
+ * store-buffering pattern: one side always sees the other's store.
+ * Otherwise it may have found the ring empty anywhere from @req_base on (a
+ * chunk boundary of this pass included), and is told.  The free-running
+ * indexes are compared as a signed distance; both ends keep them within a
+ * ring of each other.  A xenstored that stops reading for reasons of its
+ * own (a quota, a rate limit) looks again by itself when they end: our
+ * event would not move it sooner.  In a busy pipeline this saves xenstored
+ * an event per request.
  *
  * Responses: xenstored writes as much of a response as fits, tells us,
  * and stops only when it finds the ring full: rsp_prod - (the rsp_cons it
@@ -576,20 +592,28 @@ static void xb_comms_do_reads(struct xb_comms *c)
  * xenstored fills the ring after that read, it tells us after its write,
  * the thread comes back (there is something to read), and this test then
  * sees the rsp_prod that filled it.  A pass that freed nothing has nothing
- * to tell.  Telling on every consumption, as this transport did before,
- * costs xenstored one wake-up per pass that finds nothing to do.
+ * to tell.
+ *
+ * Either event wakes xenstored for both rings.  A hostile xenstored can
+ * only make us skip events it would have wanted.
  */
 static void xb_comms_tell_peer(struct xb_comms *c)
 {
 	XENSTORE_RING_IDX cons = READ_ONCE(c->intf->rsp_cons);
-	bool tell = c->req_moved;
+	bool tell = false;
 
+	if (c->req_moved) {
+		/* Our req_prod store before the read of req_cons. */
+		virt_mb();
+		/* Has xenstored read up to where this pass began? */
+		tell = (s32)(READ_ONCE(c->intf->req_cons) - c->req_base) >= 0;
+	}
 	if (cons != c->rsp_told &&
 	    READ_ONCE(c->intf->rsp_prod) - c->rsp_told >= XENSTORE_RING_SIZE)
 		tell = true;
+	c->req_moved = false;
 	if (!tell)
 		return;
-	c->req_moved = false;
 	c->rsp_told = cons;
 	c->notify(c);
 }
@@ -627,6 +651,9 @@ static void xb_comms_do_writes(struct xb_comms *c)
 		}
 
 		while (c->tx_off < xb_out_size(c->tx_cur)) {
+			/* Only we move req_prod: this is where the pass starts. */
+			if (!c->req_moved)
+				c->req_base = READ_ONCE(c->intf->req_prod);
 			n = xb_tx_step(c->intf, c->tx_cur, &c->tx_off);
 			if (n == 0)
 				return;	/* ring full: xenstored will signal */

@@ -546,6 +546,46 @@ static void xb_comms_tells_peer_of_requests_once_per_pass(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, f->notified, 1);
 }
 
+/*
+ * Requests are told only when xenstored may have found the request ring
+ * empty: it had read everything from before this pass, or it has read
+ * into this pass's bytes and may have stopped at a chunk boundary.
+ */
+static void xb_comms_tells_peer_of_requests_only_when_it_may_wait(struct kunit *test)
+{
+	struct xb_fake *f = xb_fake_of(test);
+	struct xenstore_domain_interface *intf = f->comms.intf;
+	struct xb_fake_out a = { }, b = { }, c = { };
+	XENSTORE_RING_IDX base;
+
+	/* 100 bytes from before, 40 of them read: xenstored reads on. */
+	intf->req_prod = 100;
+	intf->req_cons = 40;
+	xb_fake_out_init(&a, 1, "first");
+	KUNIT_ASSERT_EQ(test, xb_comms_queue(&f->comms, &a.out), 0);
+	xb_comms_do_writes(&f->comms);
+	xb_comms_tell_peer(&f->comms);
+	KUNIT_EXPECT_EQ(test, a.sent_calls, 1);
+	KUNIT_EXPECT_EQ(test, f->notified, 0);
+
+	/* Read up to where the next pass starts: it may wait there. */
+	intf->req_cons = intf->req_prod;
+	xb_fake_out_init(&b, 2, "second");
+	KUNIT_ASSERT_EQ(test, xb_comms_queue(&f->comms, &b.out), 0);
+	xb_comms_do_writes(&f->comms);
+	xb_comms_tell_peer(&f->comms);
+	KUNIT_EXPECT_EQ(test, f->notified, 1);
+
+	/* Read into the pass's own bytes: it may have stopped in them. */
+	base = intf->req_prod;
+	xb_fake_out_init(&c, 3, "third");
+	KUNIT_ASSERT_EQ(test, xb_comms_queue(&f->comms, &c.out), 0);
+	xb_comms_do_writes(&f->comms);
+	intf->req_cons = base + 5;
+	xb_comms_tell_peer(&f->comms);
+	KUNIT_EXPECT_EQ(test, f->notified, 2);
+}
+
 /* At connect, which rsp_cons xenstored saw is unknown: tell it once. */
 static void xb_comms_tells_peer_after_connect(struct kunit *test)
 {
@@ -605,25 +645,29 @@ static void xb_comms_writes_message_in_pieces_as_ring_drains(struct kunit *test)
 	memcpy(want, &fo.out.hdr, 16);
 	memcpy(want + 16, "0123456789abcdef", 16);
 
-	/* Only 10 bytes free: xenstored has not read what is there. */
+	/*
+	 * Only 10 bytes free: xenstored has not read what is there, so it
+	 * will read on and find ours without being told.
+	 */
 	intf->req_prod = XENSTORE_RING_SIZE - 10;
 	KUNIT_ASSERT_EQ(test, xb_comms_queue(&f->comms, &fo.out), 0);
 
 	xb_comms_do_writes(&f->comms);
 	xb_comms_tell_peer(&f->comms);
 	KUNIT_EXPECT_EQ(test, fo.sent_calls, 0);
-	KUNIT_EXPECT_EQ(test, f->notified, 1);
+	KUNIT_EXPECT_EQ(test, f->notified, 0);
 	KUNIT_EXPECT_EQ(test, intf->req_prod, XENSTORE_RING_SIZE);
 
 	/* xenstored drains the old bytes and our first 10. */
 	intf->req_cons = XENSTORE_RING_SIZE - 10;
 	KUNIT_ASSERT_EQ(test, xb_fake_req_pull(intf, wire, 10), 10);
 
+	/* It has read everything, so it may be waiting: told. */
 	xb_comms_do_writes(&f->comms);
 	xb_comms_tell_peer(&f->comms);
 	KUNIT_EXPECT_EQ(test, fo.sent_calls, 1);
 	KUNIT_EXPECT_EQ(test, fo.sent_err, 0);
-	KUNIT_EXPECT_EQ(test, f->notified, 2);
+	KUNIT_EXPECT_EQ(test, f->notified, 1);
 	KUNIT_ASSERT_EQ(test, xb_fake_req_pull(intf, wire + 10, 22), 22);
 	KUNIT_EXPECT_MEMEQ(test, wire, want, sizeof(want));
 	KUNIT_EXPECT_NULL(test, f->comms.tx_cur);
@@ -1213,6 +1257,7 @@ static struct kunit_case xb_comms_test_cases[] = {
 	KUNIT_CASE(xb_comms_tells_peer_of_responses_only_from_a_full_ring),
 	KUNIT_CASE(xb_comms_tells_peer_that_filled_against_an_older_cons),
 	KUNIT_CASE(xb_comms_tells_peer_of_requests_once_per_pass),
+	KUNIT_CASE(xb_comms_tells_peer_of_requests_only_when_it_may_wait),
 	KUNIT_CASE(xb_comms_tells_peer_after_connect),
 	KUNIT_CASE(xb_comms_send_rejects_length_mismatch),
 	KUNIT_CASE(xb_comms_send_rejects_oversize_payload),
