@@ -162,11 +162,13 @@ void xs_watch_group_read(const struct xs_watch_group *group,
 /*
  * Device lanes.  The bus core gives each device a lane; the watches that
  * xenbus_watch_path() registers for the device run on it, one at a time
- * and in order, in parallel with other lanes.  xs_lane_create() returns
- * NULL when no lane can be had: NULL stands for the default lane.
+ * and in order, in parallel with other lanes.  Each bus's root watch has
+ * one too (xs_lane_create_root()).  Both return NULL when no lane can be
+ * had: NULL stands for the default lane.
  */
 struct xs_lane;
 struct xs_lane *xs_lane_create(void);
+struct xs_lane *xs_lane_create_root(void);
 void xs_lane_close(struct xs_lane *lane);
 void xs_lane_put(struct xs_lane *lane);
 int xs_register_watch_on(struct xenbus_watch *watch, struct xs_lane *lane);
@@ -240,6 +242,7 @@ typedef char **(*xenbus_list_fn)(struct xenbus_transaction t, const char *dir,
 int xenbus_probe_devices_list(struct xen_bus_type *bus, xenbus_list_fn list);
 int xenbus_probe_node(struct xen_bus_type *bus, const char *type, const char *nodename);
 void xenbus_dev_changed(const char *node, struct xen_bus_type *bus);
+int xenbus_watch_root(struct xenbus_watch *watch);
 
 /* Registration and the other end's details and state. */
 int xenbus_register_driver_common(struct xenbus_driver *drv, struct xen_bus_type *bus,

@@ -1340,6 +1340,35 @@ int xenbus_probe_devices(struct xen_bus_type *bus)
 }
 EXPORT_SYMBOL_GPL(xenbus_probe_devices);
 
+/**
+ * xenbus_watch_root() - watch a bus's root on a lane of its own
+ * @watch: the bus's root watch, node and callback set
+ *
+ * On Linux the root watch shares "xenwatch" with every plain watch, so a
+ * plain callback that sleeps (a module's, or the balloon's waiting for
+ * memory) delays every device that appears or goes meanwhile: a disk
+ * hot-attached then reaches InitWait late, and the toolstack may give up
+ * on it.  Here the root watch runs on a device lane of its own, still one
+ * event at a time and in order.  No consumer relies on a device's
+ * creation or removal being ordered with a plain watch's callback
+ * (Documentation/consumers.rst, "The bus roots' lanes").  Without lanes
+ * (xenbus.device_lanes=0, or none to be had) the default lane runs it, as
+ * on Linux.  The lane is never closed: the buses are never torn down.
+ *
+ * Context: process context; sleeps until xenstored answers.
+ * Return: 0 or -errno, as register_xenbus_watch().
+ */
+int xenbus_watch_root(struct xenbus_watch *watch)
+{
+	struct xs_lane *lane = xs_lane_create_root();
+	int err;
+
+	err = xs_register_watch_on(watch, lane);
+	/* The watch holds its own reference to the lane. */
+	xs_lane_put(lane);
+	return err;
+}
+
 /* 1 if @dir/@node exists, 0 if it does not, a negative errno if unsure. */
 static int xb_node_present(const char *dir, const char *node)
 {

@@ -527,7 +527,7 @@ static int fe_store_ready(struct notifier_block *nb, unsigned long event,
 	/* No root directory (yet) is normal: nothing to probe. */
 	if (err && err != -ENOENT)
 		pr_warn("probing devices failed: %d\n", err);
-	err = register_xenbus_watch(&xfe->watch);
+	err = xenbus_watch_root(&xfe->watch);
 	if (err)
 		pr_err("cannot watch %s, devices added later will be missed: %d\n",
 		       xfe->watch.node, err);

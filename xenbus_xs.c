@@ -214,6 +214,7 @@ struct xs_lane {
 };
 
 static struct lock_class_key xs_device_lane_key;
+static struct lock_class_key xs_root_lane_key;
 
 /*
  * What we keep per registered watch: struct xenbus_watch is part of the
@@ -1187,7 +1188,8 @@ static void xs_lane_barrier(struct xs_lane *lane, struct xenbus_watch *watch)
 }
 
 static void xs_lane_init_device(struct xs_lane *lane, struct xs_watches *reg,
-				struct workqueue_struct *wq)
+				struct workqueue_struct *wq, const char *name,
+				struct lock_class_key *key)
 {
 	lane->reg = reg;
 	INIT_LIST_HEAD(&lane->events);
@@ -1196,8 +1198,7 @@ static void xs_lane_init_device(struct xs_lane *lane, struct xs_watches *reg,
 	lane->workqueue = wq;
 	INIT_WORK(&lane->work, xs_lane_work);
 	kref_init(&lane->ref);
-	lockdep_init_map(&lane->dep_map, "xs_device_lane", &xs_device_lane_key,
-			 0);
+	lockdep_init_map(&lane->dep_map, name, key, 0);
 }
 
 /*
@@ -1213,6 +1214,19 @@ static void xs_lane_wait_idle(struct xs_lane *lane)
 	wait_event(lane->idle_wq, !READ_ONCE(lane->running));
 }
 
+static struct xs_lane *xs_lane_new(const char *name,
+				   struct lock_class_key *key)
+{
+	struct xs_lane *lane;
+
+	if (!xs.lanes_wq)
+		return NULL;
+	lane = kzalloc(sizeof(*lane), GFP_KERNEL);
+	if (lane)
+		xs_lane_init_device(lane, &xs.watches, xs.lanes_wq, name, key);
+	return lane;
+}
+
 /**
  * xs_lane_create() - a new device lane
  *
@@ -1222,14 +1236,21 @@ static void xs_lane_wait_idle(struct xs_lane *lane)
  */
 struct xs_lane *xs_lane_create(void)
 {
-	struct xs_lane *lane;
+	return xs_lane_new("xs_device_lane", &xs_device_lane_key);
+}
 
-	if (!xs.lanes_wq)
-		return NULL;
-	lane = kzalloc(sizeof(*lane), GFP_KERNEL);
-	if (lane)
-		xs_lane_init_device(lane, &xs.watches, xs.lanes_wq);
-	return lane;
+/**
+ * xs_lane_create_root() - a new lane for a bus's root watch
+ *
+ * A device lane in all but its lockdep class: a root callback removes
+ * devices, and so waits for device lanes (xs_lane_close()) while its own
+ * lane is held.  Nothing waits for a root lane.
+ *
+ * Return: as xs_lane_create().
+ */
+struct xs_lane *xs_lane_create_root(void)
+{
+	return xs_lane_new("xs_root_lane", &xs_root_lane_key);
 }
 
 /**

@@ -1059,7 +1059,8 @@ static void xs_test_lanes_setup(struct kunit *test, struct xs_test_watches *t)
 	for (i = 0; i < 2; i++) {
 		t->lane[i] = kzalloc(sizeof(*t->lane[i]), GFP_KERNEL);
 		KUNIT_ASSERT_NOT_NULL(test, t->lane[i]);
-		xs_lane_init_device(t->lane[i], &t->reg, t->wq);
+		xs_lane_init_device(t->lane[i], &t->reg, t->wq,
+				    "xs_device_lane", &xs_device_lane_key);
 	}
 	for (i = 0; i < XS_TEST_DEV_WATCHES; i++) {
 		struct xs_test_watch *tw = &t->dw[i];
@@ -1396,7 +1397,8 @@ static void xs_lane_test_suspend_freezes_device_lanes(struct kunit *test)
 	/* A lane of the case's registry, on the kernel's own lane workqueue. */
 	lane = kzalloc(sizeof(*lane), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, lane);
-	xs_lane_init_device(lane, &t->reg, xs.lanes_wq);
+	xs_lane_init_device(lane, &t->reg, xs.lanes_wq, "xs_device_lane",
+			    &xs_device_lane_key);
 	xs_lane_get(lane);		/* the watch's */
 	spin_lock(&t->reg.lock);
 	swap(t->dw[2].rec->lane, lane);

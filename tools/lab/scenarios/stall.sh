@@ -18,6 +18,10 @@
 #      ($stall2_ms: libxl gives a new disk's backend 10 s to reach InitWait),
 #      a disk is hot-attached to a running guest.  Measured: xl block-attach
 #      to its backend Connected.
+#   3. The same disk attached again while the module's plain watch (not a
+#      device's: register_xenbus_watch()) sleeps $stall2_ms.  On Linux it
+#      shares xenwatch with the backend bus's root watch, which creates the
+#      disk's backend device.
 # Times (ms) go to files/stall-timing.txt as "key value" lines.
 #
 # Checks that hold on both kernels: A and B end Connected, A really stalled
@@ -28,9 +32,12 @@
 #                               is still stalled
 #   disk-isolated-beyond-linux  the disk's backend is Connected before A's
 #                               second stall is over
+#   disk-beside-plain-stall-beyond-linux
+#                               and before the plain watch's stall is over
 # On stock they are replaced by the opposite assertions, reported as
 #   shared-lane-stalls-as-expected-on-linux       B waited for A's stall
 #   shared-lane-delays-disk-as-expected-on-linux  so did the disk
+#   plain-stall-delays-disk-as-expected-on-linux  and for the plain stall
 # which show that the measurement works and what Linux's weakness costs.
 . /lab/lib.sh
 . /lab/dom0.sh
@@ -276,8 +283,74 @@ disk_check() {
 		fail disk-isolated-beyond-linux "the disk took $(secs $d_ms), A's stall" \
 			"had $(secs $left) to go and ended first"
 	fi
+	if ! timeout 60 xl block-detach $g xvdb || ! wait_until 30 _vbd_gone "$vbd"; then
+		fail disk-detach "xvdb did not go away after A's stall"
+		timeout 60 xl destroy $g || note "xl destroy $g failed"
+		return 0
+	fi
+	plain_check
 	timeout 60 xl block-detach $g xvdb || note "xl block-detach failed"
 	timeout 60 xl destroy $g || note "xl destroy $g failed"
+}
+
+# ---- 3. The same disk during a plain watch's stall ----
+# The module's plain watch (register_xenbus_watch(), no device) sleeps
+# $stall2_ms.  On Linux that is xenwatch, which also runs the backend
+# bus's root watch: the new disk's backend device is not even created
+# until the sleep ends.  Ours runs each bus's root watch on a lane of its
+# own.  Called by disk_check with the guest running and xvdb detached.
+plain_check() {
+	ps=/local/domain/0/lab-plainstall
+	pdone() { xenstore-read $ps/done 2>/dev/null; }
+	plain_stalling() { dmesg | grep -q 'xb_stall: plain watch: stalling'; }
+	xenstore-rm $ps 2>/dev/null
+	xenstore-write $ps/ms $stall2_ms
+	t0=$(now_ms)
+	xenstore-write $ps/go 1
+	if ! wait_until 10 plain_stalling; then
+		fail plain-stall-started "the plain watch did not start to sleep"
+		xenstore-rm $ps
+		return 0
+	fi
+	tP0=$(now_ms)
+	attach || fail plain-disk-attach "xl block-attach failed after $(secs $(( $(now_ms) - tP0 )))"
+	tP1="" tS="" sP=""
+	end=$(( t0 + stall2_ms + 60000 ))
+	while [ -z "$tP1" ] || [ -z "$tS" ]; do
+		[ -z "$tP1" ] && [ "$(state_of "$vbd")" = 4 ] && { tP1=$(now_ms); sP=$(pdone); }
+		[ -z "$tS" ] && [ "$(pdone)" = 1 ] && tS=$(now_ms)
+		[ "$(now_ms)" -ge $end ] && break
+		usleep 50000
+	done
+	record plain-disk-start-after-stall-ms $(( tP0 - t0 ))
+	if [ -n "$tS" ]; then
+		pass plain-stall-over "the plain watch slept $(secs $(( tS - t0 )))"
+	else
+		fail plain-stall-over "lab-plainstall/done is '$(pdone)'"
+	fi
+	xenstore-rm $ps
+	if [ -z "$tP1" ]; then
+		fail plain-disk-connected "the disk's backend is in state '$(state_of "$vbd")', not 4"
+		return 0
+	fi
+	p_ms=$(( tP1 - tP0 ))
+	pass plain-disk-connected "xl block-attach to backend Connected took $(secs $p_ms)"
+	record plain-disk-attach-ms $p_ms
+	left=$(( stall2_ms - (tP0 - t0) ))
+	if [ "$LAB_VARIANT" = stock ]; then
+		n="plain-stall-delays-disk-as-expected-on-linux"
+		if [ "$sP" = 1 ]; then
+			pass "$n" "the disk took $(secs $p_ms), the plain stall had $(secs $left) to go"
+		else
+			fail "$n" "the disk connected in $(secs $p_ms) during the plain stall:" \
+				"Linux should have held it"
+		fi
+	elif [ -z "$sP" ]; then
+		pass disk-beside-plain-stall-beyond-linux "the disk took $(secs $p_ms) while the plain watch slept"
+	else
+		fail disk-beside-plain-stall-beyond-linux "the disk took $(secs $p_ms), the plain" \
+			"stall had $(secs $left) to go and ended first"
+	fi
 }
 disk_check
 
