@@ -1345,10 +1345,9 @@ EXPORT_SYMBOL_GPL(xenbus_probe_devices);
  * @watch: the bus's root watch, node and callback set
  *
  * On Linux the root watch shares "xenwatch" with every plain watch, so a
- * plain callback that sleeps (a module's, or the balloon's waiting for
- * memory) delays every device that appears or goes meanwhile: a disk
- * hot-attached then reaches InitWait late, and the toolstack may give up
- * on it.  Here the root watch runs on a device lane of its own, still one
+ * plain callback that sleeps (any module's) delays every device that
+ * appears or goes meanwhile: a disk hot-attached then reaches InitWait
+ * late, and the toolstack may give up on it.  Here the root watch runs on a device lane of its own, still one
  * event at a time and in order.  No consumer relies on a device's
  * creation or removal being ordered with a plain watch's callback
  * (Documentation/consumers.rst, "The bus roots' lanes").  Without lanes

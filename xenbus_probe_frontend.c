@@ -527,7 +527,15 @@ static int fe_store_ready(struct notifier_block *nb, unsigned long event,
 	/* No root directory (yet) is normal: nothing to probe. */
 	if (err && err != -ENOENT)
 		pr_warn("probing devices failed: %d\n", err);
-	err = xenbus_watch_root(&xfe->watch);
+	/*
+	 * A lane of its own for the root watch is the bus core's to give,
+	 * and the core exports nothing Linux does not: built as a module,
+	 * this bus watches on xenwatch, as Linux's does.
+	 */
+	if (IS_BUILTIN(CONFIG_XEN_XENBUS_FRONTEND))
+		err = xenbus_watch_root(&xfe->watch);
+	else
+		err = register_xenbus_watch(&xfe->watch);
 	if (err)
 		pr_err("cannot watch %s, devices added later will be missed: %d\n",
 		       xfe->watch.node, err);
