@@ -5,11 +5,11 @@
  * The program speaks the xenstore wire protocol itself (raw xsd_sockmsg
  * frames, nothing but libc) on the kernel's device, so what it measures
  * is the kernel's xenbus core (the device file, the request queue, the
- * ring and the watch thread) plus xenstored, never libxenstore and never
- * xenstored's unix socket.
+ * ring and the watch thread) plus xenstored, never libxenstore; with -S,
+ * xenstored alone through its unix socket.
  *
  * usage: xs-bench [-b BASE] [-t SECS] [-w WRITES] [-n EVENTS] [-p DEPTH]
- *                 [-s SIZE] [-r | -W]
+ *                 [-s SIZE] [-r | -W] [-S SOCKET]
  *   -b BASE    a store path this domain may write and remove
  *              (default /local/domain/0/xs-bench)
  *   -t SECS    length of each timed workload (default 3)
@@ -27,6 +27,9 @@
  *              (a soak for lost wake-ups in both directions)
  *   -r         the read workloads only
  *   -W         write-pipeD only
+ *   -S SOCKET  talk to xenstored through its unix socket (in its own
+ *              domain: /run/xenstored/socket) instead of the kernel: the
+ *              ceiling the kernel's numbers are measured against
  *
  * Workloads, in this order:
  *   read-seq        XS_READ of one small node, one request at a time
@@ -58,6 +61,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
@@ -106,6 +111,7 @@ static struct options {
 	unsigned int size;		/* of the read node's value; 0: READ_VALUE */
 	bool reads_only;
 	bool writes_only;		/* only write-pipeD */
+	const char *socket;		/* xenstored's socket instead of DEV_PATH */
 } opt = {
 	.base = "/local/domain/0/xs-bench",
 	.secs = 3.0,
@@ -289,11 +295,22 @@ static double now(void)
 
 static void conn_open(struct conn *c)
 {
-	c->fd = open(DEV_PATH, O_RDWR | O_CLOEXEC);
-	if (c->fd < 0)
-		die("cannot open %s: %s", DEV_PATH, strerror(errno));
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+
 	c->head = 0;
 	c->tail = 0;
+	if (!opt.socket) {
+		c->fd = open(DEV_PATH, O_RDWR | O_CLOEXEC);
+		if (c->fd < 0)
+			die("cannot open %s: %s", DEV_PATH, strerror(errno));
+		return;
+	}
+	if (strlen(opt.socket) >= sizeof(sa.sun_path))
+		die("socket path %s is too long", opt.socket);
+	strcpy(sa.sun_path, opt.socket);
+	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (c->fd < 0 || connect(c->fd, (struct sockaddr *)&sa, sizeof(sa)))
+		die("cannot connect to %s: %s", opt.socket, strerror(errno));
 }
 
 static void conn_close(struct conn *c)
@@ -924,7 +941,7 @@ static void bench_tx(struct conn *c)
 static void usage(const char *prog)
 {
 	fprintf(stderr,
-		"usage: %s [-b BASE] [-t SECS] [-w WRITES] [-n EVENTS] [-p DEPTH] [-s SIZE] [-r | -W]\n",
+		"usage: %s [-b BASE] [-t SECS] [-w WRITES] [-n EVENTS] [-p DEPTH] [-s SIZE] [-r | -W] [-S SOCKET]\n",
 		prog);
 	exit(2);
 }
@@ -947,7 +964,7 @@ int main(int argc, char **argv)
 	char *end;
 	int o;
 
-	while ((o = getopt(argc, argv, "b:t:w:n:p:s:rW")) != -1) {
+	while ((o = getopt(argc, argv, "b:t:w:n:p:s:rWS:")) != -1) {
 		switch (o) {
 		case 'b':
 			opt.base = optarg;
@@ -975,6 +992,9 @@ int main(int argc, char **argv)
 			break;
 		case 'W':
 			opt.writes_only = true;
+			break;
+		case 'S':
+			opt.socket = optarg;
 			break;
 		default:
 			usage(argv[0]);

@@ -1,6 +1,8 @@
 # lab-timeout: 420
 # bench: xenstore throughput through /dev/xen/xenbus, measured by
-# bench/progs/xs-bench in dom0 and in a guest.  Not part of "all":
+# bench/progs/xs-bench in dom0 and in a guest; in dom0 also through
+# xenstored's socket (the ceiling, no kernel involved) and from kernel
+# threads (tools/lab/modules/xb-bench, K = 1, 4, 16).  Not part of "all":
 # bench/run.sh boots it on stock and on ours and compares the numbers.
 #
 # The checks are about the run being correct, never about speed: the
@@ -60,6 +62,53 @@ else
 	fail dom0/run "xs-bench exited with $rc: $(grep -m1 '^ERROR' /run/lab/bench-dom0.out)"
 fi
 xenstore-rm /local/domain/0/xs-bench 2>/dev/null
+
+# The ceiling: the same reads through xenstored's unix socket, no kernel
+# in the way (ours/socket and stock/socket show the kernel's own cost).
+note "xs-bench through xenstored's socket"
+timeout 120 $prog -r -S /run/xenstored/socket -b /local/domain/0/xs-bench-sock \
+	> /run/lab/bench-socket.out 2>&1
+rc=$?
+sed 's/^/  | /' /run/lab/bench-socket.out
+if [ $rc = 0 ] && grep -q '^xs-bench: ok' /run/lab/bench-socket.out; then
+	pass socket/run
+	measured socket /run/lab/bench-socket.out
+else
+	fail socket/run "xs-bench -S exited with $rc: $(grep -m1 '^ERROR' /run/lab/bench-socket.out)"
+fi
+xenstore-rm /local/domain/0/xs-bench-sock 2>/dev/null
+
+# The kernel itself: tools/lab/modules/xb-bench runs xenbus_read(),
+# xenbus_write() and transaction cycles from K kernel threads at once.
+ko=/lab/modules/xb_bench.ko
+if [ -f $ko ]; then
+	: > /run/lab/bench-kernel.out
+	nk=0
+	for k in 1 4 16; do
+		n=$((1600 / k))
+		[ $n -gt 400 ] && n=400
+		dmesg -c > /dev/null
+		if ! timeout 240 busybox insmod $ko threads=$k ops=$n; then
+			fail kernel/k$k "insmod $ko threads=$k ops=$n failed"
+			continue
+		fi
+		dmesg | sed 's/^\[[^]]*\] //' | sed 's/^/  | /'
+		for ph in read write tx; do
+			v=$(dmesg | sed -n "s/.*xb_bench: $ph threads $k ops $n: [0-9]* us, \([0-9]*\) ops\/s.*/\1/p")
+			if [ -n "$v" ]; then
+				echo "bench $ph-k$k $v.0 ops/s" >> /run/lab/bench-kernel.out
+				nk=$((nk + 1))
+			else
+				fail kernel/$ph-k$k "no result: $(dmesg | grep -m1 "xb_bench: $ph")"
+			fi
+		done
+		busybox rmmod xb_bench || fail kernel/rmmod "rmmod xb_bench failed"
+	done
+	echo "xs-bench: ok, $nk measurements" >> /run/lab/bench-kernel.out
+	measured kernel /run/lab/bench-kernel.out
+else
+	fail kernel/module "no $ko: $(tail -3 /lab/modules/xb-bench.build-failed 2>/dev/null | tr '\n' ' ')"
+fi
 
 # A guest: the frontend's ring to dom0's xenstored.
 g=bench
