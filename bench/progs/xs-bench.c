@@ -37,7 +37,8 @@
  *   write-distinct  XS_WRITE of WRITES distinct small nodes, one at a time
  *   write-pipeD     XS_WRITE of the read value round DEPTH nodes, DEPTH
  *                   requests in flight; each node read back at the end
- *                   (write-readback-wrong counts those that differ)
+ *                   (write-readback-wrong counts those that differ,
+ *                   write-pipe-failed the writes xenstored refused)
  *   watch-*         a watch on BASE/w (one file) while another file writes
  *                   EVENTS nodes under it, DEPTH writes in flight; the time
  *                   from the first write until the last event was read
@@ -620,7 +621,7 @@ static void bench_write_pipe(struct conn *c)
 {
 	static char body[PAYLOAD_MAX];
 	uint32_t inflight[MAX_DEPTH];
-	unsigned int nr = 0, i, next = 0, wrong = 0;
+	unsigned int nr = 0, i, next = 0, wrong = 0, failed = 0;
 	char path[PATH_LEN], name[32];
 	unsigned long ops = 0;
 	bool more = true;
@@ -644,7 +645,13 @@ static void bench_write_pipe(struct conn *c)
 		if (i == nr)
 			die("reply with req_id %u, type %u: no such request in flight",
 			    m.h.req_id, m.h.type);
-		expect_ok(&m, inflight[i], XS_WRITE, "write");
+		/* Linux 6.12 garbles some (see below): counted, not fatal. */
+		if (m.h.type == XS_ERROR && !opt.writes_only) {
+			info("write answered %.40s", m.body);
+			failed++;
+		} else {
+			expect_ok(&m, inflight[i], XS_WRITE, "write");
+		}
 		memmove(&inflight[i], &inflight[i + 1],
 			(nr - i - 1) * sizeof(inflight[0]));
 		nr--;
@@ -668,7 +675,7 @@ static void bench_write_pipe(struct conn *c)
 	 * fails this: with requests in flight, some nodes hold a value one
 	 * byte longer, or were never written, as if a request went out with
 	 * its own header and a later request's body and path (seen in the
-	 * lab).  The soak (-W) stops at
+	 * lab); now and then xenstored refuses such a write (EINVAL).  The soak (-W) stops at
 	 * the first such node; the benchmark counts them.
 	 */
 	for (i = 0; i < opt.depth && i < next; i++) {
@@ -693,8 +700,10 @@ static void bench_write_pipe(struct conn *c)
 			wrong++;
 		}
 	}
-	if (!opt.writes_only)
+	if (!opt.writes_only) {
+		report("write-pipe-failed", failed, "writes");
 		report("write-readback-wrong", wrong, "nodes");
+	}
 }
 
 /* What the watch workload has seen so far. */
