@@ -1347,12 +1347,14 @@ EXPORT_SYMBOL_GPL(xenbus_probe_devices);
  * On Linux the root watch shares "xenwatch" with every plain watch, so a
  * plain callback that sleeps (any module's) delays every device that
  * appears or goes meanwhile: a disk hot-attached then reaches InitWait
- * late, and the toolstack may give up on it.  Here the root watch runs on a device lane of its own, still one
- * event at a time and in order.  No consumer relies on a device's
- * creation or removal being ordered with a plain watch's callback
- * (Documentation/consumers.rst, "The bus roots' lanes").  Without lanes
- * (xenbus.device_lanes=0, or none to be had) the default lane runs it, as
- * on Linux.  The lane is never closed: the buses are never torn down.
+ * late, and the toolstack may give up on it.  Here the root watch runs on
+ * a lane of its own, still one event at a time and in order.  No consumer
+ * relies on a device's creation or removal being ordered with a plain
+ * watch's callback (Documentation/consumers.rst, "The bus roots' lanes").
+ * Without lanes (xenbus.device_lanes=0, or none to be had) the default
+ * lane runs it, as on Linux.  The lane is never closed: the buses are
+ * never torn down.  Not exported: a modular frontend bus watches on
+ * xenwatch.
  *
  * Context: process context; sleeps until xenstored answers.
  * Return: 0 or -errno, as register_xenbus_watch().
