@@ -308,7 +308,7 @@ static void conn_open(struct conn *c)
 	}
 	if (strlen(opt.socket) >= sizeof(sa.sun_path))
 		die("socket path %s is too long", opt.socket);
-	strcpy(sa.sun_path, opt.socket);
+	memcpy(sa.sun_path, opt.socket, strlen(opt.socket) + 1);
 	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (c->fd < 0 || connect(c->fd, (struct sockaddr *)&sa, sizeof(sa)))
 		die("cannot connect to %s: %s", opt.socket, strerror(errno));
@@ -950,7 +950,8 @@ static void bench_tx(struct conn *c)
 static void usage(const char *prog)
 {
 	fprintf(stderr,
-		"usage: %s [-b BASE] [-t SECS] [-w WRITES] [-n EVENTS] [-p DEPTH] [-s SIZE] [-r | -W] [-S SOCKET]\n",
+		"usage: %s [-b BASE] [-t SECS] [-w WRITES] [-n EVENTS] [-p DEPTH]\n"
+		"       [-s SIZE] [-r | -W] [-S SOCKET]\n",
 		prog);
 	exit(2);
 }
