@@ -543,11 +543,32 @@ static void bench_read_seq(struct conn *c)
 	report("read-seq", ops / (t - t0), "ops/s");
 }
 
+/*
+ * Take the request that @m answers out of @inflight (@nr of them, oldest
+ * first); returns its place, 0 for the oldest.  A reply to no request in
+ * flight ends the run.
+ */
+static unsigned int inflight_take(uint32_t *inflight, unsigned int *nr,
+				  const struct msg *m)
+{
+	unsigned int i;
+
+	for (i = 0; i < *nr && inflight[i] != m->h.req_id; i++)
+		;
+	if (i == *nr)
+		die("reply with req_id %u, type %u: no such request in flight",
+		    m->h.req_id, m->h.type);
+	memmove(&inflight[i], &inflight[i + 1],
+		(*nr - i - 1) * sizeof(inflight[0]));
+	(*nr)--;
+	return i;
+}
+
 static void bench_read_pipe(struct conn *c)
 {
 	char path[PATH_LEN], body[PATH_LEN], name[32];
 	uint32_t inflight[MAX_DEPTH];
-	unsigned int nr = 0, i, reordered = 0;
+	unsigned int nr = 0, reordered = 0;
 	unsigned long ops = 0;
 	bool more = true;
 	double t0, t;
@@ -566,17 +587,9 @@ static void bench_read_pipe(struct conn *c)
 	while (nr) {
 		conn_recv(c, &m);
 		/* Replies come back in order in practice; accept any order. */
-		for (i = 0; i < nr && inflight[i] != m.h.req_id; i++)
-			;
-		if (i == nr)
-			die("reply with req_id %u, type %u: no such request in flight",
-			    m.h.req_id, m.h.type);
-		if (i)
+		if (inflight_take(inflight, &nr, &m))
 			reordered++;
-		check_read(&m, inflight[i]);
-		memmove(&inflight[i], &inflight[i + 1],
-			(nr - i - 1) * sizeof(inflight[0]));
-		nr--;
+		check_read(&m, m.h.req_id);
 		ops++;
 		t = now();
 		if (more && t - t0 >= opt.secs)
@@ -640,21 +653,14 @@ static void bench_write_pipe(struct conn *c)
 	}
 	while (nr) {
 		conn_recv(c, &m);
-		for (i = 0; i < nr && inflight[i] != m.h.req_id; i++)
-			;
-		if (i == nr)
-			die("reply with req_id %u, type %u: no such request in flight",
-			    m.h.req_id, m.h.type);
+		inflight_take(inflight, &nr, &m);
 		/* Linux 6.12 garbles some (see below): counted, not fatal. */
 		if (m.h.type == XS_ERROR && !opt.writes_only) {
 			info("write answered %.40s", m.body);
 			failed++;
 		} else {
-			expect_ok(&m, inflight[i], XS_WRITE, "write");
+			expect_ok(&m, m.h.req_id, XS_WRITE, "write");
 		}
-		memmove(&inflight[i], &inflight[i + 1],
-			(nr - i - 1) * sizeof(inflight[0]));
-		nr--;
 		ops++;
 		t = now();
 		if (more && t - t0 >= opt.secs)
@@ -675,8 +681,8 @@ static void bench_write_pipe(struct conn *c)
 	 * fails this: with requests in flight, some nodes hold a value one
 	 * byte longer, or were never written, as if a request went out with
 	 * its own header and a later request's body and path (seen in the
-	 * lab); now and then xenstored refuses such a write (EINVAL).  The soak (-W) stops at
-	 * the first such node; the benchmark counts them.
+	 * lab); now and then xenstored refuses such a write (EINVAL).  The
+	 * soak (-W) stops at the first such node; the benchmark counts them.
 	 */
 	for (i = 0; i < opt.depth && i < next; i++) {
 		path_of(path, "p/%u", i);
@@ -795,17 +801,12 @@ static unsigned int watch_stop(struct conn *cw, const char *wpath)
 static unsigned int watch_acks(struct conn *c, uint32_t *inflight,
 			       unsigned int *nr)
 {
-	unsigned int acked = 0, i;
+	unsigned int acked = 0;
 	struct msg m;
 
 	while (conn_take(c, &m)) {
-		for (i = 0; i < *nr && inflight[i] != m.h.req_id; i++)
-			;
-		if (i == *nr)
-			die("reply with req_id %u, type %u: no such write in flight",
-			    m.h.req_id, m.h.type);
-		expect_ok(&m, inflight[i], XS_WRITE, "write");
-		inflight[i] = inflight[--*nr];
+		inflight_take(inflight, nr, &m);
+		expect_ok(&m, m.h.req_id, XS_WRITE, "write");
 		acked++;
 	}
 	return acked;
